@@ -1,0 +1,49 @@
+# wsd — see README.md. `make run` starts a single node; `make test` runs
+# every test; `make lint` runs gofmt, go vet and staticcheck.
+
+GO        ?= go
+VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X main.version=$(VERSION)
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME  ?= 4s
+
+
+.PHONY: all build run test unit fuzz lint e2e-long bench clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/wsd ./cmd/wsd
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/nmp ./cmd/nmp
+
+run: build
+	./bin/wsd
+
+test: unit fuzz
+
+unit:
+	$(GO) test -race -count=1 -timeout 14m ./...
+
+# Every fuzz target in the tree, each for FUZZTIME, from its seed corpus.
+fuzz:
+	@set -e; for f in $$(grep -rlE --include='*_test.go' '^func Fuzz' .); do \
+		dir=$$(dirname $$f); \
+		for t in $$(grep -hoE '^func Fuzz[A-Za-z0-9_]+' $$f | sed 's/^func //'); do \
+			echo "fuzz $$dir $$t ($(FUZZTIME))"; \
+			$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$dir || exit 1; \
+		done; \
+	done
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./fsm
+
+e2e-long:
+	$(GO) test -count=1 -timeout 60m -tags e2elong ./test/e2e/...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,19 @@
+package cluster
+
+import "errors"
+
+// Errors of the replication layer. Each is defined once here; other layers
+// match them with errors.Is.
+var (
+	// ErrNotLeader: this node is not the leader; the command was not
+	// proposed and may be sent to the leader.
+	ErrNotLeader = errors.New("this node is not the raft leader")
+	// ErrNoLeader: no leader is known; nothing was proposed.
+	ErrNoLeader = errors.New("no raft leader is known")
+	// ErrOutcomeUnknown: the command was proposed but leadership was lost
+	// or the wait timed out before it committed. It may or may not apply;
+	// the caller must not assume either.
+	ErrOutcomeUnknown = errors.New("the write was proposed but its outcome is unknown")
+	// ErrShutdown: the node is stopping.
+	ErrShutdown = errors.New("the node is shutting down")
+)

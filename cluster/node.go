@@ -1,0 +1,349 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+
+	"github.com/wsd-dev/wsd/fsm"
+)
+
+// Node is one wsd server: a raft peer holding the replicated FSM.
+type Node struct {
+	cfg   Config
+	fsm   *fsm.FSM
+	raft  *raft.Raft
+	store *raftboltdb.BoltStore
+	trans *raft.NetworkTransport
+
+	// barrierTerm is the term in which this node, as leader, has committed
+	// a barrier: from then on its FSM holds every entry committed before it
+	// became leader, and its applied index is a valid read index.
+	barrierTerm atomic.Uint64
+
+	peers peerTable
+
+	notify   chan bool
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	closeMu  sync.Mutex
+	closed   bool
+	leaderMu sync.Mutex // serialises leader-only setup work
+}
+
+// Open starts the node: it opens (or creates) the stores under DataDir,
+// starts the raft transport and bootstraps a new single-node cluster when
+// BootstrapExpect is 1 and there is no raft state yet. A node that has
+// state never bootstraps again.
+func Open(cfg Config, f *fsm.FSM) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("cluster config: %w", err)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, fsm: f, notify: make(chan bool, 16), stop: make(chan struct{})}
+	n.peers.init()
+	n.peers.set(Peer{ID: cfg.NodeID, RaftAddr: cfg.AdvertiseRaft, HTTPAddr: cfg.HTTPAdvertise})
+
+	logOut := &slogWriter{log: cfg.Logger}
+	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: logOut, JSONFormat: true})
+
+	store, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(cfg.DataDir, "raft.db")})
+	if err != nil {
+		return nil, fmt.Errorf("open raft store: %w", err)
+	}
+	n.store = store
+	logs, err := raft.NewLogCache(1024, store)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(cfg.DataDir, 2, hlog.Named("snapshots"))
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("open snapshot store: %w", err)
+	}
+	trans, err := newTransport(cfg, hlog)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	n.trans = trans
+
+	rc := raft.DefaultConfig()
+	rc.LocalID = raft.ServerID(cfg.NodeID)
+	rc.Logger = hlog
+	rc.NotifyCh = n.notify
+	rc.BatchApplyCh = true
+	rc.MaxAppendEntries = 512
+	rc.SnapshotThreshold = cfg.SnapshotThreshold
+	rc.SnapshotInterval = cfg.SnapshotInterval
+	rc.TrailingLogs = 10240
+	rc.ShutdownOnRemove = false
+	rc.NoLegacyTelemetry = true
+
+	hasState, err := raft.HasExistingState(logs, store, snaps)
+	if err != nil {
+		n.closeStores()
+		return nil, err
+	}
+	r, err := raft.NewRaft(rc, f, logs, store, snaps, trans)
+	if err != nil {
+		n.closeStores()
+		return nil, fmt.Errorf("start raft: %w", err)
+	}
+	n.raft = r
+	if !hasState && cfg.BootstrapExpect == 1 {
+		err := r.BootstrapCluster(raft.Configuration{Servers: []raft.Server{{
+			ID: rc.LocalID, Address: raft.ServerAddress(cfg.AdvertiseRaft), Suffrage: raft.Voter,
+		}}}).Error()
+		if err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
+			n.Close()
+			return nil, fmt.Errorf("bootstrap: %w", err)
+		}
+		cfg.Logger.Info("bootstrapped a new single-node cluster", "node", cfg.NodeID)
+	}
+	n.wg.Add(1)
+	go n.watchLeadership()
+	return n, nil
+}
+
+func (n *Node) closeStores() {
+	if n.trans != nil {
+		n.trans.Close()
+	}
+	n.store.Close()
+}
+
+// FSM returns the node's state machine.
+func (n *Node) FSM() *fsm.FSM { return n.fsm }
+
+// ID returns this node's raft server id.
+func (n *Node) ID() string { return n.cfg.NodeID }
+
+// watchLeadership reacts to leadership changes: a new leader commits a
+// barrier (so its applied index becomes a valid read index) and then
+// initialises the cluster if no Init has been applied yet.
+func (n *Node) watchLeadership() {
+	defer n.wg.Done()
+	for {
+		select {
+		case <-n.stop:
+			return
+		case leader := <-n.notify:
+			if leader {
+				n.becameLeader()
+			}
+		}
+	}
+}
+
+func (n *Node) becameLeader() {
+	n.leaderMu.Lock()
+	defer n.leaderMu.Unlock()
+	if err := n.ensureBarrier(); err != nil {
+		n.cfg.Logger.Warn("leader barrier failed", "err", err)
+		return
+	}
+	if n.fsm.State().Initialized() {
+		return
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	_, err := n.applyLocal(&fsm.Init{DefaultID: uuid.NewString(), SystemID: uuid.NewString(), At: now}, n.cfg.ApplyTimeout)
+	if err != nil {
+		n.cfg.Logger.Warn("cluster initialisation failed; will retry on next leadership", "err", err)
+		return
+	}
+	n.cfg.Logger.Info("cluster initialised with built-in workspaces")
+}
+
+// ensureBarrier commits a barrier in the current term once.
+func (n *Node) ensureBarrier() error {
+	term := n.raft.CurrentTerm()
+	if n.barrierTerm.Load() == term {
+		return nil
+	}
+	if err := n.raft.Barrier(n.cfg.ApplyTimeout).Error(); err != nil {
+		return mapRaftError(err, false)
+	}
+	n.barrierTerm.Store(term)
+	return nil
+}
+
+// Apply proposes a command on this node, which must be the leader, and
+// waits for it to be applied. A domain refusal comes back as the FSM's
+// *fsm.Error (with the Result); replication failures as ErrNotLeader,
+// ErrNoLeader, ErrOutcomeUnknown or ErrShutdown.
+func (n *Node) Apply(ctx context.Context, c fsm.Command) (fsm.Result, error) {
+	timeout := n.cfg.ApplyTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(dl))
+	}
+	if timeout <= 0 {
+		return fsm.Result{}, ErrNoLeader
+	}
+	return n.applyLocal(c, timeout)
+}
+
+func (n *Node) applyLocal(c fsm.Command, timeout time.Duration) (fsm.Result, error) {
+	data, err := fsm.Encode(c)
+	if err != nil {
+		return fsm.Result{}, err
+	}
+	f := n.raft.Apply(data, timeout)
+	if err := f.Error(); err != nil {
+		return fsm.Result{}, mapRaftError(err, true)
+	}
+	r, ok := f.Response().(fsm.Result)
+	if !ok {
+		return fsm.Result{}, fmt.Errorf("unexpected apply response %T", f.Response())
+	}
+	return r, r.Err
+}
+
+// mapRaftError turns raft's errors into this package's. proposed tells
+// whether the entry may already be in the log.
+func mapRaftError(err error, proposed bool) error {
+	switch {
+	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
+		return ErrNotLeader
+	case errors.Is(err, raft.ErrEnqueueTimeout):
+		return ErrNoLeader
+	case errors.Is(err, raft.ErrRaftShutdown):
+		if proposed {
+			return fmt.Errorf("%w: %w", ErrOutcomeUnknown, ErrShutdown)
+		}
+		return ErrShutdown
+	case errors.Is(err, raft.ErrLeadershipLost), errors.Is(err, raft.ErrAbortedByRestore):
+		if proposed {
+			return ErrOutcomeUnknown
+		}
+		return ErrNotLeader
+	}
+	if proposed {
+		return fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
+	}
+	return err
+}
+
+// IsLeader reports whether this node is the raft leader.
+func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }
+
+// Leader returns the current leader as this node knows it; ok is false
+// when no leader is known.
+func (n *Node) Leader() (Peer, bool) {
+	_, id := n.raft.LeaderWithID()
+	if id == "" {
+		return Peer{}, false
+	}
+	p, ok := n.peers.get(string(id))
+	if !ok {
+		addr, _ := n.raft.LeaderWithID()
+		return Peer{ID: string(id), RaftAddr: string(addr)}, true
+	}
+	return p, true
+}
+
+// LastContact is how long ago this node heard from the leader; 0 on the
+// leader itself.
+func (n *Node) LastContact() time.Duration {
+	if n.IsLeader() {
+		return 0
+	}
+	t := n.raft.LastContact()
+	if t.IsZero() {
+		return time.Duration(1<<63 - 1)
+	}
+	return time.Since(t)
+}
+
+// ReadIndex returns an index that reflects every write acknowledged before
+// the call: the leader's applied index, taken after its barrier of this
+// term and confirmed by a quorum (VerifyLeader) afterwards. Only the leader
+// can answer; others get ErrNotLeader.
+func (n *Node) ReadIndex(ctx context.Context) (uint64, error) {
+	if !n.IsLeader() {
+		return 0, ErrNotLeader
+	}
+	if err := n.ensureBarrier(); err != nil {
+		return 0, err
+	}
+	idx := n.fsm.State().Index()
+	done := make(chan error, 1)
+	go func() { done <- n.raft.VerifyLeader().Error() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return 0, mapRaftError(err, false)
+		}
+		return idx, nil
+	case <-ctx.Done():
+		return 0, ErrNoLeader
+	}
+}
+
+// WaitApplied waits until the local FSM has applied idx.
+func (n *Node) WaitApplied(ctx context.Context, idx uint64) (*fsm.State, error) {
+	return n.fsm.WaitForIndex(ctx, idx)
+}
+
+// Ready reports whether the node can serve: a leader is known and this
+// node has applied up to (nearly) the commit index it knows.
+func (n *Node) Ready() bool {
+	if _, ok := n.Leader(); !ok {
+		return false
+	}
+	if !n.fsm.State().Initialized() {
+		return false
+	}
+	return n.raft.AppliedIndex()+readyLag >= n.raft.CommitIndex()
+}
+
+const readyLag = 64
+
+// Close stops the node. The raft state stays on disk: a restart resumes.
+func (n *Node) Close() error {
+	n.closeMu.Lock()
+	defer n.closeMu.Unlock()
+	if n.closed {
+		return nil
+	}
+	n.closed = true
+	close(n.stop)
+	err := n.raft.Shutdown().Error()
+	n.wg.Wait()
+	n.trans.Close()
+	if cerr := n.store.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// slogWriter adapts raft's log output (JSON lines from hclog) to slog.
+type slogWriter struct{ log interface{ Warn(string, ...any) } }
+
+func (w *slogWriter) Write(p []byte) (int, error) {
+	w.log.Warn("raft", "line", string(trimNewline(p)))
+	return len(p), nil
+}
+
+func trimNewline(p []byte) []byte {
+	for len(p) > 0 && (p[len(p)-1] == '\n' || p[len(p)-1] == '\r') {
+		p = p[:len(p)-1]
+	}
+	return p
+}
+
+var _ io.Writer = (*slogWriter)(nil)

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is everything the daemon is started with.
+type config struct {
+	NodeID          string
+	DataDir         string
+	HTTPAddr        string
+	RaftAddr        string
+	Advertise       string
+	BootstrapExpect int
+	MaxStale        time.Duration
+	LeaderWait      time.Duration
+	LogLevel        string
+	LogFormat       string
+}
+
+// parseFlags reads flags; each flag's default comes from its WSD_* twin in
+// the environment when set (WSD_DATA_DIR for --data-dir, and so on).
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	host, _ := os.Hostname()
+	c := &config{}
+	fs := flag.NewFlagSet("wsd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	str := func(p *string, name, def, usage string) {
+		if v := getenv(envName(name)); v != "" {
+			def = v
+		}
+		fs.StringVar(p, name, def, usage+" ("+envName(name)+")")
+	}
+	var errs []string
+	integer := func(p *int, name string, def int, usage string) {
+		if v := getenv(envName(name)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("%s=%q: not an integer", envName(name), v))
+			}
+			def = n
+		}
+		fs.IntVar(p, name, def, usage+" ("+envName(name)+")")
+	}
+	dur := func(p *time.Duration, name string, def time.Duration, usage string) {
+		if v := getenv(envName(name)); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("%s=%q: not a duration", envName(name), v))
+			}
+			def = d
+		}
+		fs.DurationVar(p, name, def, usage+" ("+envName(name)+")")
+	}
+	str(&c.NodeID, "node-id", host, "raft server id, stable across restarts")
+	str(&c.DataDir, "data-dir", "./wsd-data", "directory for the raft log, stable store and snapshots")
+	str(&c.HTTPAddr, "http-addr", ":8080", "address the HTTP API listens on")
+	str(&c.RaftAddr, "raft-addr", ":8300", "address the raft transport listens on")
+	str(&c.Advertise, "advertise", "", "host other nodes reach this node by (default: the listen host, or 127.0.0.1)")
+	integer(&c.BootstrapExpect, "bootstrap-expect", 1, "number of servers that bootstrap the cluster together")
+	dur(&c.MaxStale, "max-stale", 5*time.Second, "longest leader silence after which default reads go to the leader")
+	dur(&c.LeaderWait, "leader-wait", 7*time.Second, "how long a write waits for a leader before 503")
+	str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	str(&c.LogFormat, "log-format", "text", "text or json")
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("environment: %s", strings.Join(errs, "; "))
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return c, nil
+}
+
+func envName(flagName string) string {
+	return "WSD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// advertised returns host:port for addr with the host replaced by the
+// advertise host, or by 127.0.0.1 when the listen host is a wildcard.
+func advertised(addr, advertise string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("address %q: %w", addr, err)
+	}
+	switch {
+	case advertise != "":
+		host = advertise
+	case host == "" || host == "0.0.0.0" || host == "::":
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port), nil
+}

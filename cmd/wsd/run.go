@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/wsd-dev/wsd/cluster"
+	"github.com/wsd-dev/wsd/fsm"
+	"github.com/wsd-dev/wsd/httpapi"
+)
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "version" {
+		fmt.Fprintln(stdout, "wsd", version)
+		return nil
+	}
+	cfg, err := parseFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, log)
+}
+
+func newLogger(cfg *config, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", cfg.LogLevel, err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch cfg.LogFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: want text or json", cfg.LogFormat)
+}
+
+func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
+	log = log.With("node", cfg.NodeID)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	// Listen first so that the advertised HTTP address is the real one.
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("http listen: %w", err)
+	}
+	defer ln.Close()
+	httpAdv, err := advertised(ln.Addr().String(), cfg.Advertise)
+	if err != nil {
+		return err
+	}
+	raftAdv, err := advertised(cfg.RaftAddr, cfg.Advertise)
+	if err != nil {
+		return err
+	}
+
+	f := fsm.New(fsm.Options{Logger: log.With("component", "fsm")})
+	node, err := cluster.Open(cluster.Config{
+		NodeID:            cfg.NodeID,
+		DataDir:           cfg.DataDir,
+		RaftAddr:          cfg.RaftAddr,
+		AdvertiseRaft:     raftAdv,
+		HTTPAdvertise:     "http://" + httpAdv,
+		BootstrapExpect:   cfg.BootstrapExpect,
+		ApplyTimeout:      10 * time.Second,
+		SnapshotThreshold: 8192,
+		SnapshotInterval:  2 * time.Minute,
+		Logger:            log.With("component", "cluster"),
+	}, f)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := node.Close(); err != nil {
+			log.Warn("closing raft", "err", err)
+		}
+	}()
+
+	hcfg := httpapi.DefaultConfig()
+	hcfg.Cluster = node
+	hcfg.Logger = log.With("component", "http")
+	hcfg.MaxStale = cfg.MaxStale
+	hcfg.LeaderWait = cfg.LeaderWait
+	hcfg.Registerer = reg
+	api, err := httpapi.New(hcfg)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttpHandler(reg))
+	mux.Handle("/", api.Handler())
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("wsd serving", "http", httpAdv, "raft", raftAdv, "data_dir", cfg.DataDir, "version", version)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("http shutdown", "err", err)
+	}
+	return nil
+}

@@ -1,0 +1,24 @@
+// Package fsm is wsd's replicated state machine: workspaces, entity
+// references and role bindings, and the commands that change them.
+//
+// Invariants:
+//   - Apply is deterministic. Ids, timestamps and principals are fields of
+//     the command, decided before it is proposed; nothing here reads the
+//     clock, a random source or node-local state.
+//   - Every log entry is a versioned envelope (envelope version, command
+//     type, command version, JSON payload). Type numbers only grow. An entry
+//     this binary does not understand stops the node, unless the writer
+//     marked it IgnoreUnknownFlag, so a node never guesses and diverges.
+//   - Domain failures (not found, already exists, not empty, built-in,
+//     invalid) are returned as *Error values inside Result; a refused
+//     command changes nothing because every precondition is checked before
+//     the first write.
+//   - Readers get immutable *State values published after each applied
+//     batch (copy-on-write B-trees behind an atomic pointer): reads take no
+//     lock and never block Apply, and a reader's view is consistent.
+//   - Snapshots stream a versioned, checksummed format; Restore reads and
+//     verifies the whole stream into a fresh State before swapping it in.
+//
+// Who may import it: cluster, httpapi and cmd/wsd. It imports raft (for
+// the FSM interfaces), tidwall/btree and the standard library only.
+package fsm
