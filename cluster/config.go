@@ -23,9 +23,34 @@ type Config struct {
 	AdvertiseRaft string
 	// HTTPAdvertise is the base URL peers use to forward requests here.
 	HTTPAdvertise string
+	// GossipAddr is the memberlist bind address; empty disables gossip
+	// (a lone node that never joins others).
+	GossipAddr string
+	// AdvertiseGossip is the gossip address peers use; derived like
+	// AdvertiseRaft when empty.
+	AdvertiseGossip string
+	// Join lists gossip addresses (host:port or DNS names) to contact;
+	// retried, and re-resolved, until one answers.
+	Join []string
+	// GossipKey, when set, encrypts gossip (16, 24 or 32 bytes, AES).
+	GossipKey []byte
+	// GossipLocal selects memberlist's loopback timings (faster failure
+	// detection), for tests and single-host clusters.
+	GossipLocal bool
 	// BootstrapExpect is the number of servers that bootstrap together;
 	// 1 means a node with no state bootstraps itself alone.
 	BootstrapExpect int
+	// DeadServerTimeout is how long a server must be dead or gone before
+	// the leader removes it from the raft configuration.
+	DeadServerTimeout time.Duration
+	// ServerStabilizationTime is how long a new server must be healthy
+	// before it is promoted to voter.
+	ServerStabilizationTime time.Duration
+	// LastContactThreshold is the longest leader silence a healthy
+	// follower may have.
+	LastContactThreshold time.Duration
+	// Version is gossiped to peers.
+	Version string
 	// ApplyTimeout bounds how long a proposal may wait to be committed.
 	ApplyTimeout time.Duration
 	// SnapshotThreshold and SnapshotInterval control log compaction.
@@ -43,6 +68,7 @@ func DefaultConfig(dataDir string) Config {
 		DataDir:           dataDir,
 		RaftAddr:          ":8300",
 		BootstrapExpect:   1,
+		DeadServerTimeout: 5 * time.Minute,
 		ApplyTimeout:      10 * time.Second,
 		SnapshotThreshold: 8192,
 		SnapshotInterval:  2 * time.Minute,
@@ -75,8 +101,38 @@ func (c *Config) Validate() error {
 			c.AdvertiseRaft = net.JoinHostPort(host, port)
 		}
 	}
+	if c.GossipAddr != "" && c.AdvertiseGossip == "" {
+		adv, err := advertiseAddr(c.GossipAddr, c.AdvertiseRaft)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("gossip addr %q: %w", c.GossipAddr, err))
+		}
+		c.AdvertiseGossip = adv
+	}
+	if c.DeadServerTimeout <= 0 {
+		c.DeadServerTimeout = 5 * time.Minute
+	}
+	if c.ServerStabilizationTime <= 0 {
+		c.ServerStabilizationTime = 5 * time.Second
+	}
+	if c.LastContactThreshold <= 0 {
+		c.LastContactThreshold = 2 * time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return errors.Join(errs...)
+}
+
+// advertiseAddr keeps addr's port and takes the host of like (an already
+// advertised address), so gossip is advertised on the same host as raft.
+func advertiseAddr(addr, like string) (string, error) {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", err
+	}
+	host, _, err := net.SplitHostPort(like)
+	if err != nil {
+		return "", err
+	}
+	return net.JoinHostPort(host, port), nil
 }

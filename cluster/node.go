@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
+	autopilot "github.com/hashicorp/raft-autopilot"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 
 	"github.com/wsd-dev/wsd/fsm"
@@ -34,6 +35,18 @@ type Node struct {
 
 	peers peerTable
 
+	gossip            *gossip
+	pilot             *pilot
+	autopilot         *autopilot.Autopilot
+	removed           tombstones
+	lastSavedPeers    []string
+	lastBootstrapNote time.Time
+
+	left     chan struct{}
+	leftOnce sync.Once
+
+	ctx      context.Context // cancelled by Close
+	cancel   context.CancelFunc
 	notify   chan bool
 	stop     chan struct{}
 	wg       sync.WaitGroup
@@ -53,7 +66,8 @@ func Open(cfg Config, f *fsm.FSM) (*Node, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, fsm: f, notify: make(chan bool, 16), stop: make(chan struct{})}
+	n := &Node{cfg: cfg, fsm: f, notify: make(chan bool, 16), stop: make(chan struct{}), left: make(chan struct{})}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.peers.init()
 	n.peers.set(Peer{ID: cfg.NodeID, RaftAddr: cfg.AdvertiseRaft, HTTPAddr: cfg.HTTPAdvertise})
 
@@ -115,6 +129,30 @@ func Open(cfg Config, f *fsm.FSM) (*Node, error) {
 		}
 		cfg.Logger.Info("bootstrapped a new single-node cluster", "node", cfg.NodeID)
 	}
+	n.pilot = newPilot(n)
+	n.autopilot = autopilot.New(r, n.pilot,
+		autopilot.WithLogger(hlog.Named("autopilot")),
+		autopilot.WithReconcileInterval(time.Second),
+		autopilot.WithUpdateInterval(time.Second))
+	if cfg.GossipAddr != "" {
+		meta := Meta{
+			ID: cfg.NodeID, RaftAddr: cfg.AdvertiseRaft, HTTPAddr: cfg.HTTPAdvertise,
+			GossipAddr: cfg.AdvertiseGossip, Expect: cfg.BootstrapExpect, Version: cfg.Version,
+			Bootstrapped: hasState || n.hasRaftState(),
+		}
+		g, err := newGossip(cfg, meta, n.peers.set)
+		if err != nil {
+			n.Close()
+			return nil, err
+		}
+		n.gossip = g
+		n.wg.Add(1)
+		go n.joinLoop(n.ctx)
+		if !meta.Bootstrapped && cfg.BootstrapExpect > 1 {
+			n.wg.Add(1)
+			go n.bootstrapLoop(n.ctx)
+		}
+	}
 	n.wg.Add(1)
 	go n.watchLeadership()
 	return n, nil
@@ -138,16 +176,48 @@ func (n *Node) ID() string { return n.cfg.NodeID }
 // initialises the cluster if no Init has been applied yet.
 func (n *Node) watchLeadership() {
 	defer n.wg.Done()
+	var stopDuties context.CancelFunc
+	defer func() {
+		if stopDuties != nil {
+			stopDuties()
+		}
+	}()
 	for {
 		select {
 		case <-n.stop:
 			return
 		case leader := <-n.notify:
-			if leader {
-				n.becameLeader()
+			if stopDuties != nil {
+				stopDuties()
+				stopDuties = nil
 			}
+			if !leader {
+				continue
+			}
+			if n.gossip != nil {
+				n.gossip.setBootstrapped()
+			}
+			ctx, cancel := context.WithCancel(n.ctx)
+			stopDuties = cancel
+			n.wg.Add(1)
+			go func() {
+				defer n.wg.Done()
+				n.leaderDuties(ctx)
+			}()
 		}
 	}
+}
+
+// leaderDuties runs while this node leads: the barrier and initialisation,
+// then membership reconciliation and autopilot until leadership ends.
+func (n *Node) leaderDuties(ctx context.Context) {
+	n.becameLeader()
+	if n.gossip == nil {
+		return
+	}
+	n.autopilot.Start(ctx)
+	n.reconcileLoop(ctx)
+	<-n.autopilot.Stop()
 }
 
 func (n *Node) becameLeader() {
@@ -313,7 +383,58 @@ func (n *Node) Ready() bool {
 
 const readyLag = 64
 
-// Close stops the node. The raft state stays on disk: a restart resumes.
+// RemoveServer (leader only) removes a server from the raft configuration.
+func (n *Node) RemoveServer(ctx context.Context, id string) error {
+	if !n.IsLeader() {
+		return ErrNotLeader
+	}
+	n.removed.add(id)
+	if err := n.raft.RemoveServer(raft.ServerID(id), 0, timeoutFrom(ctx, 10*time.Second)).Error(); err != nil {
+		return mapRaftError(err, false)
+	}
+	n.cfg.Logger.Info("removed server", "id", id)
+	return nil
+}
+
+// TransferLeadership (leader only) hands leadership to another voter and
+// waits until it is done.
+func (n *Node) TransferLeadership(ctx context.Context) error {
+	if !n.IsLeader() {
+		return ErrNotLeader
+	}
+	if err := n.raft.LeadershipTransfer().Error(); err != nil {
+		return mapRaftError(err, false)
+	}
+	return nil
+}
+
+func timeoutFrom(ctx context.Context, def time.Duration) time.Duration {
+	if dl, ok := ctx.Deadline(); ok {
+		return min(def, time.Until(dl))
+	}
+	return def
+}
+
+// voters counts the voters of the current configuration.
+func (n *Node) voters() int {
+	f := n.raft.GetConfiguration()
+	if f.Error() != nil {
+		return 0
+	}
+	c := 0
+	for _, s := range f.Configuration().Servers {
+		if s.Suffrage == raft.Voter {
+			c++
+		}
+	}
+	return c
+}
+
+// Close stops the node gracefully: a leader with peers hands leadership
+// over first, then the node leaves gossip (peers see it left, not failed)
+// and raft stops. The raft state stays on disk: a restart resumes and
+// rejoins; the leader only removes a server gone longer than
+// DeadServerTimeout.
 func (n *Node) Close() error {
 	n.closeMu.Lock()
 	defer n.closeMu.Unlock()
@@ -321,8 +442,21 @@ func (n *Node) Close() error {
 		return nil
 	}
 	n.closed = true
+	if n.raft != nil && n.IsLeader() && n.voters() > 1 {
+		if err := n.raft.LeadershipTransfer().Error(); err != nil {
+			n.cfg.Logger.Warn("leadership transfer on shutdown failed", "err", err)
+		}
+	}
+	n.cancel()
 	close(n.stop)
-	err := n.raft.Shutdown().Error()
+	if n.gossip != nil {
+		_ = n.gossip.leave(time.Second)
+		_ = n.gossip.shutdown()
+	}
+	var err error
+	if n.raft != nil {
+		err = n.raft.Shutdown().Error()
+	}
 	n.wg.Wait()
 	n.trans.Close()
 	if cerr := n.store.Close(); err == nil {

@@ -20,7 +20,8 @@ import (
 //	records  kind (1 byte), payload length (uvarint), JSON payload
 //	         the first record is recMeta; then every workspace, reference
 //	         and role binding in key order
-//	trailer  kind recEnd, then the SHA-256 of every byte before recEnd
+//	trailer  kind recEnd, then the SHA-256 of every byte up to and
+//	         including recEnd
 //
 // The format is streamed in both directions: neither side holds the whole
 // snapshot in one buffer. Records are written in key order and JSON objects
@@ -106,8 +107,11 @@ func (s *State) writeSnapshot(w io.Writer, index uint64) error {
 	if sw.err != nil {
 		return sw.err
 	}
-	sum := sw.h.Sum(nil)
-	if _, err := sw.w.Write(append([]byte{recEnd}, sum...)); err != nil {
+	sw.write([]byte{recEnd})
+	if sw.err != nil {
+		return sw.err
+	}
+	if _, err := sw.w.Write(sw.h.Sum(nil)); err != nil {
 		return err
 	}
 	return sw.w.Flush()

@@ -13,16 +13,20 @@ import (
 
 // config is everything the daemon is started with.
 type config struct {
-	NodeID          string
-	DataDir         string
-	HTTPAddr        string
-	RaftAddr        string
-	Advertise       string
-	BootstrapExpect int
-	MaxStale        time.Duration
-	LeaderWait      time.Duration
-	LogLevel        string
-	LogFormat       string
+	NodeID            string
+	DataDir           string
+	HTTPAddr          string
+	RaftAddr          string
+	GossipAddr        string
+	Advertise         string
+	Join              []string
+	BootstrapExpect   int
+	DeadServerTimeout time.Duration
+	GossipLocal       bool
+	MaxStale          time.Duration
+	LeaderWait        time.Duration
+	LogLevel          string
+	LogFormat         string
 }
 
 // parseFlags reads flags; each flag's default comes from its WSD_* twin in
@@ -59,12 +63,27 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 		}
 		fs.DurationVar(p, name, def, usage+" ("+envName(name)+")")
 	}
+	boolean := func(p *bool, name string, def bool, usage string) {
+		if v := getenv(envName(name)); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("%s=%q: not a boolean", envName(name), v))
+			}
+			def = b
+		}
+		fs.BoolVar(p, name, def, usage+" ("+envName(name)+")")
+	}
 	str(&c.NodeID, "node-id", host, "raft server id, stable across restarts")
 	str(&c.DataDir, "data-dir", "./wsd-data", "directory for the raft log, stable store and snapshots")
 	str(&c.HTTPAddr, "http-addr", ":8080", "address the HTTP API listens on")
 	str(&c.RaftAddr, "raft-addr", ":8300", "address the raft transport listens on")
+	str(&c.GossipAddr, "gossip-addr", ":8301", "address gossip (memberlist) listens on; \"off\" disables it")
 	str(&c.Advertise, "advertise", "", "host other nodes reach this node by (default: the listen host, or 127.0.0.1)")
+	var join string
+	str(&join, "join", "", "comma-separated gossip addresses or DNS names to join (retried until one answers)")
 	integer(&c.BootstrapExpect, "bootstrap-expect", 1, "number of servers that bootstrap the cluster together")
+	dur(&c.DeadServerTimeout, "dead-server-timeout", 5*time.Minute, "how long a server may be gone before the leader removes it")
+	boolean(&c.GossipLocal, "gossip-local", false, "use fast loopback gossip timings (tests, single host)")
 	dur(&c.MaxStale, "max-stale", 5*time.Second, "longest leader silence after which default reads go to the leader")
 	dur(&c.LeaderWait, "leader-wait", 7*time.Second, "how long a write waits for a leader before 503")
 	str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
@@ -74,6 +93,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	for _, j := range strings.Split(join, ",") {
+		if j = strings.TrimSpace(j); j != "" {
+			c.Join = append(c.Join, j)
+		}
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))

@@ -69,6 +69,16 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		return err
 	}
 
+	gossipAddr := ""
+	if cfg.GossipAddr != "off" {
+		gossipAddr = cfg.GossipAddr
+	}
+	gossipAdv := ""
+	if gossipAddr != "" {
+		if gossipAdv, err = advertised(gossipAddr, cfg.Advertise); err != nil {
+			return err
+		}
+	}
 	f := fsm.New(fsm.Options{Logger: log.With("component", "fsm")})
 	node, err := cluster.Open(cluster.Config{
 		NodeID:            cfg.NodeID,
@@ -76,7 +86,13 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		RaftAddr:          cfg.RaftAddr,
 		AdvertiseRaft:     raftAdv,
 		HTTPAdvertise:     "http://" + httpAdv,
+		GossipAddr:        gossipAddr,
+		AdvertiseGossip:   gossipAdv,
+		GossipLocal:       cfg.GossipLocal,
+		Join:              cfg.Join,
 		BootstrapExpect:   cfg.BootstrapExpect,
+		DeadServerTimeout: cfg.DeadServerTimeout,
+		Version:           version,
 		ApplyTimeout:      10 * time.Second,
 		SnapshotThreshold: 8192,
 		SnapshotInterval:  2 * time.Minute,
@@ -118,6 +134,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	case err := <-errc:
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
+	case <-node.Left():
+		log.Info("this node left the cluster")
 	}
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
