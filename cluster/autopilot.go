@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
-	autopilot "github.com/hashicorp/raft-autopilot"
 	"github.com/hashicorp/raft"
+	autopilot "github.com/hashicorp/raft-autopilot"
 )
 
 // pilot is the raft-autopilot application integration. It runs only on

@@ -33,6 +33,8 @@ type Node struct {
 	// became leader, and its applied index is a valid read index.
 	barrierTerm atomic.Uint64
 
+	leaderChanges atomic.Uint64
+
 	peers peerTable
 
 	gossip            *gossip
@@ -153,6 +155,7 @@ func Open(cfg Config, f *fsm.FSM) (*Node, error) {
 			go n.bootstrapLoop(n.ctx)
 		}
 	}
+	n.observeLeaders()
 	n.wg.Add(1)
 	go n.watchLeadership()
 	return n, nil
@@ -466,7 +469,9 @@ func (n *Node) Close() error {
 }
 
 // slogWriter adapts raft's log output (JSON lines from hclog) to slog.
-type slogWriter struct{ log interface{ Warn(string, ...any) } }
+type slogWriter struct {
+	log interface{ Warn(string, ...any) }
+}
 
 func (w *slogWriter) Write(p []byte) (int, error) {
 	w.log.Warn("raft", "line", string(trimNewline(p)))
