@@ -16,6 +16,7 @@ import (
 	"github.com/wsd-dev/wsd/cluster"
 	"github.com/wsd-dev/wsd/fsm"
 	"github.com/wsd-dev/wsd/httpapi"
+	"github.com/wsd-dev/wsd/telemetry"
 )
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -79,7 +80,14 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 			return err
 		}
 	}
-	f := fsm.New(fsm.Options{Logger: log.With("component", "fsm")})
+	if _, err := telemetry.InstallBridge(reg); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	fsmMetrics, err := telemetry.NewFSMMetrics(reg)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	f := fsm.New(fsm.Options{Logger: log.With("component", "fsm"), Observer: fsmMetrics})
 	node, err := cluster.Open(cluster.Config{
 		NodeID:            cfg.NodeID,
 		DataDir:           cfg.DataDir,
@@ -100,6 +108,10 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	}, f)
 	if err != nil {
 		return err
+	}
+	if err := reg.Register(node.Collector()); err != nil {
+		node.Close()
+		return fmt.Errorf("metrics: %w", err)
 	}
 	defer func() {
 		if err := node.Close(); err != nil {
