@@ -36,10 +36,14 @@ func (s *State) applyAcquireRef(idx uint64, c *AcquireRef) Result {
 		return Result{Err: workspaceNotFound(c.Workspace)}
 	}
 	if c.Project != "" {
-		// No project can exist in this command version's state.
-		return Result{Err: errorf(CodeNotFound, "Project '%s' not found in workspace '%s'", c.Project, c.Workspace)}
+		if _, ok := s.Project(c.Workspace, c.Project); !ok {
+			return Result{Err: projectNotFound(c.Workspace, c.Project)}
+		}
 	}
 	if r, ok := s.Ref(c.Workspace, c.EntityType, c.EntityName); ok {
+		if r.Project != c.Project {
+			return Result{Err: errorf(CodeConflict, "Entity reference '%s/%s' in workspace '%s' is already held for project '%s'", c.EntityType, c.EntityName, c.Workspace, r.Project)}
+		}
 		return Result{Ref: r}
 	}
 	if c.At.IsZero() {
@@ -51,6 +55,7 @@ func (s *State) applyAcquireRef(idx uint64, c *AcquireRef) Result {
 	}
 	s.refs.Set(r)
 	s.addUsage(c.Workspace, c.EntityType, 1)
+	s.addProjectRefs(c.Workspace, c.Project, 1)
 	return Result{Ref: r, Created: true}
 }
 
@@ -64,5 +69,6 @@ func (s *State) applyReleaseRef(_ uint64, c *ReleaseRef) Result {
 	}
 	s.refs.Delete(r)
 	s.addUsage(c.Workspace, c.EntityType, -1)
+	s.addProjectRefs(c.Workspace, r.Project, -1)
 	return Result{Ref: r}
 }

@@ -20,6 +20,9 @@ const (
 	DeleteWorkspaceType CommandType = 4
 	AcquireRefType      CommandType = 5
 	ReleaseRefType      CommandType = 6
+	CreateProjectType   CommandType = 7
+	UpdateProjectType   CommandType = 8
+	DeleteProjectType   CommandType = 9
 )
 
 // IgnoreUnknownFlag may be set on a command type by a newer binary for a
@@ -41,6 +44,9 @@ var versions = map[CommandType]uint8{
 	DeleteWorkspaceType: 1,
 	AcquireRefType:      1,
 	ReleaseRefType:      1,
+	CreateProjectType:   1,
+	UpdateProjectType:   1,
+	DeleteProjectType:   1,
 }
 
 // SupportedVersion returns the newest version of t this binary understands,
@@ -61,6 +67,12 @@ func (t CommandType) String() string {
 		return "acquire_ref"
 	case ReleaseRefType:
 		return "release_ref"
+	case CreateProjectType:
+		return "create_project"
+	case UpdateProjectType:
+		return "update_project"
+	case DeleteProjectType:
+		return "delete_project"
 	}
 	return fmt.Sprintf("type_%d", uint8(t))
 }
@@ -127,6 +139,44 @@ type ReleaseRef struct {
 	By         string    `json:"by"`
 }
 
+// CreateProject creates a project in an existing workspace; the name must
+// be free in that workspace.
+type CreateProject struct {
+	ID          string    `json:"id"`
+	Workspace   string    `json:"workspace"`
+	Name        string    `json:"name"`
+	Description *string   `json:"description"`
+	At          time.Time `json:"at"`
+	By          string    `json:"by"`
+}
+
+// UpdateProject changes a project's description (see UpdateWorkspace).
+type UpdateProject struct {
+	Workspace      string    `json:"workspace"`
+	Name           string    `json:"name"`
+	Description    *string   `json:"description"`
+	DescriptionSet bool      `json:"description_set"`
+	At             time.Time `json:"at"`
+	By             string    `json:"by"`
+}
+
+// DeleteProject deletes a project no entity reference names.
+type DeleteProject struct {
+	Workspace string    `json:"workspace"`
+	Name      string    `json:"name"`
+	At        time.Time `json:"at"`
+	By        string    `json:"by"`
+}
+
+// Type implements Command.
+func (*CreateProject) Type() CommandType { return CreateProjectType }
+
+// Type implements Command.
+func (*UpdateProject) Type() CommandType { return UpdateProjectType }
+
+// Type implements Command.
+func (*DeleteProject) Type() CommandType { return DeleteProjectType }
+
 // Type implements Command.
 func (*Init) Type() CommandType { return InitType }
 
@@ -164,6 +214,12 @@ func newCommand(t CommandType, v uint8) Command {
 		return &AcquireRef{}
 	case ReleaseRefType:
 		return &ReleaseRef{}
+	case CreateProjectType:
+		return &CreateProject{}
+	case UpdateProjectType:
+		return &UpdateProject{}
+	case DeleteProjectType:
+		return &DeleteProject{}
 	}
 	return nil
 }

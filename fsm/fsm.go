@@ -19,6 +19,7 @@ type Result struct {
 	Index     uint64
 	Workspace *Workspace
 	Ref       *EntityRef
+	Project   *Project
 	Created   bool
 	Err       error
 }
@@ -140,6 +141,12 @@ func (s *State) apply(idx uint64, c Command) Result {
 		return s.applyAcquireRef(idx, c)
 	case *ReleaseRef:
 		return s.applyReleaseRef(idx, c)
+	case *CreateProject:
+		return s.applyCreateProject(idx, c)
+	case *UpdateProject:
+		return s.applyUpdateProject(idx, c)
+	case *DeleteProject:
+		return s.applyDeleteProject(idx, c)
 	}
 	panic(fmt.Sprintf("wsd: no apply function for %T", c))
 }

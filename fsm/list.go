@@ -99,35 +99,89 @@ func (t sortedTrees[T]) tree(f SortField) *btree.BTreeG[T] {
 	return t.byCreated
 }
 
+// scope is the set of records one list call ranges over: a whole table
+// (workspaces) or the slice of a table that belongs to one parent (the
+// projects of one workspace). All three trees order the scope's records
+// contiguously.
+type scope[T any] struct {
+	trees sortedTrees[T]
+	// whole means the trees hold exactly the scope: counted positions
+	// (GetAt) serve unfiltered pages in O(limit·log n).
+	whole bool
+	// size is the number of records in the scope.
+	size int
+	// first returns the pivot where iteration in order (f, desc) starts.
+	first func(f SortField, desc bool) T
+	// in reports whether a record belongs to the scope.
+	in func(T) bool
+	// key returns the fields filters look at.
+	key func(T) (name, createdBy string)
+	// probe returns a record that sorts like the scope's record named name
+	// in the by-name tree.
+	probe func(name string) T
+}
+
+// walk visits the scope's records of tree tr in order until visit returns
+// false.
+func (sc scope[T]) walk(tr *btree.BTreeG[T], f SortField, desc bool, visit func(T) bool) {
+	if sc.whole {
+		if desc {
+			tr.Reverse(visit)
+		} else {
+			tr.Scan(visit)
+		}
+		return
+	}
+	inVisit := func(v T) bool { return sc.in(v) && visit(v) }
+	if desc {
+		tr.Descend(sc.first(f, true), inVisit)
+	} else {
+		tr.Ascend(sc.first(f, false), inVisit)
+	}
+}
+
 // page returns the records of one page and the number of matching records.
-// Unfiltered lists are answered from the counted trees in O(limit·log n);
-// a filter costs one pass over the candidates (a name-prefix range when the
-// LIKE pattern starts with a literal and the order is by name).
-func page[T any](t sortedTrees[T], q ListQuery, key func(T) (name, createdBy string), probe func(name string) T) ([]T, int) {
-	tr := t.tree(q.Sort.Field)
+// Unfiltered pages of a whole table come from the counted trees; other
+// pages walk the scope in order, and a filter costs one pass over the
+// candidates (a name-prefix range when the LIKE pattern starts with a
+// literal and the order is by name).
+func page[T any](sc scope[T], q ListQuery) ([]T, int) {
+	tr := sc.trees.tree(q.Sort.Field)
 	if q.Filter.IsZero() {
-		n := tr.Len()
+		n := sc.size
 		if q.Offset >= n || q.Limit <= 0 {
 			return []T{}, n
 		}
 		end := min(n, q.Offset+q.Limit)
 		out := make([]T, 0, end-q.Offset)
-		for i := q.Offset; i < end; i++ {
-			j := i
-			if q.Sort.Desc {
-				j = n - 1 - i
+		if sc.whole {
+			for i := q.Offset; i < end; i++ {
+				j := i
+				if q.Sort.Desc {
+					j = n - 1 - i
+				}
+				v, _ := tr.GetAt(j)
+				out = append(out, v)
 			}
-			v, _ := tr.GetAt(j)
-			out = append(out, v)
+			return out, n
 		}
+		skipped := 0
+		sc.walk(tr, q.Sort.Field, q.Sort.Desc, func(v T) bool {
+			if skipped < q.Offset {
+				skipped++
+				return true
+			}
+			out = append(out, v)
+			return len(out) < end-q.Offset
+		})
 		return out, n
 	}
 	if q.Filter.HasName {
-		v, ok := t.byName.Get(probe(q.Filter.Name))
+		v, ok := sc.trees.byName.Get(sc.probe(q.Filter.Name))
 		if !ok {
 			return []T{}, 0
 		}
-		name, by := key(v)
+		name, by := sc.key(v)
 		if !q.Filter.match(name, by) {
 			return []T{}, 0
 		}
@@ -139,7 +193,7 @@ func page[T any](t sortedTrees[T], q ListQuery, key func(T) (name, createdBy str
 	out := []T{}
 	total := 0
 	visit := func(v T) bool {
-		name, by := key(v)
+		name, by := sc.key(v)
 		if q.Filter.match(name, by) {
 			if total >= q.Offset && len(out) < q.Limit {
 				out = append(out, v)
@@ -154,35 +208,36 @@ func page[T any](t sortedTrees[T], q ListQuery, key func(T) (name, createdBy str
 	}
 	switch {
 	case prefix != "" && q.Sort.Field == SortName && !q.Sort.Desc:
-		t.byName.Ascend(probe(prefix), func(v T) bool {
-			name, _ := key(v)
-			return strings.HasPrefix(name, prefix) && visit(v)
+		sc.trees.byName.Ascend(sc.probe(prefix), func(v T) bool {
+			name, _ := sc.key(v)
+			return (sc.whole || sc.in(v)) && strings.HasPrefix(name, prefix) && visit(v)
 		})
 	case prefix != "" && q.Sort.Field == SortName:
-		// Descending: start after the last name with the prefix.
-		t.byName.Descend(probe(prefix+"\xff"), func(v T) bool {
-			name, _ := key(v)
-			return strings.HasPrefix(name, prefix) && visit(v)
+		// Descending: start at the last name that can have the prefix.
+		sc.trees.byName.Descend(sc.probe(prefix+"\xff"), func(v T) bool {
+			name, _ := sc.key(v)
+			return (sc.whole || sc.in(v)) && strings.HasPrefix(name, prefix) && visit(v)
 		})
-	case q.Sort.Desc:
-		tr.Reverse(visit)
 	default:
-		tr.Scan(visit)
+		sc.walk(tr, q.Sort.Field, q.Sort.Desc, visit)
 	}
 	return out, total
 }
 
-func wsKey(w *Workspace) (string, string) { return w.Name, w.CreatedBy }
-func wsProbe(name string) *Workspace     { return &Workspace{Name: name} }
-
-func (s *State) workspaceTrees() sortedTrees[*Workspace] {
-	return sortedTrees[*Workspace]{byName: s.wsByName, byCreated: s.wsByCreated, byUpdated: s.wsByUpdated}
+func (s *State) workspaceScope() scope[*Workspace] {
+	return scope[*Workspace]{
+		trees: sortedTrees[*Workspace]{byName: s.wsByName, byCreated: s.wsByCreated, byUpdated: s.wsByUpdated},
+		whole: true,
+		size:  s.wsByName.Len(),
+		key:   func(w *Workspace) (string, string) { return w.Name, w.CreatedBy },
+		probe: func(name string) *Workspace { return &Workspace{Name: name} },
+	}
 }
 
 // ListWorkspaces returns one page of workspaces and the number that match
 // the filter.
 func (s *State) ListWorkspaces(q ListQuery) ([]*Workspace, int) {
-	return page(s.workspaceTrees(), q, wsKey, wsProbe)
+	return page(s.workspaceScope(), q)
 }
 
 // likePrefix returns the literal prefix of a LIKE pattern.

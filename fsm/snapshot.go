@@ -18,8 +18,8 @@ import (
 //	magic    8 bytes  "WSDSNAP\n"
 //	version  2 bytes  big endian, SnapshotVersion
 //	records  kind (1 byte), payload length (uvarint), JSON payload
-//	         the first record is recMeta; then every workspace, reference
-//	         and role binding in key order
+//	         the first record is recMeta; then every workspace, project,
+//	         reference and role binding in key order
 //	trailer  kind recEnd, then the SHA-256 of every byte up to and
 //	         including recEnd
 //
@@ -34,6 +34,7 @@ const (
 	recWorkspace byte = 2
 	recRef       byte = 3
 	recRole      byte = 4
+	recProject   byte = 5
 	recEnd       byte = 0xFF
 
 	maxRecordLen = 1 << 20
@@ -43,6 +44,7 @@ type snapshotMeta struct {
 	Index       uint64 `json:"index"`
 	Initialized bool   `json:"initialized"`
 	Workspaces  int    `json:"workspaces"`
+	Projects    int    `json:"projects"`
 	Refs        int    `json:"refs"`
 	Roles       int    `json:"roles"`
 }
@@ -99,9 +101,10 @@ func (s *State) writeSnapshot(w io.Writer, index uint64) error {
 	sw.write([]byte{SnapshotVersion >> 8, SnapshotVersion & 0xff})
 	sw.record(recMeta, snapshotMeta{
 		Index: index, Initialized: s.initialized,
-		Workspaces: s.wsByName.Len(), Refs: s.refs.Len(), Roles: s.roles.Len(),
+		Workspaces: s.wsByName.Len(), Projects: s.projByName.Len(), Refs: s.refs.Len(), Roles: s.roles.Len(),
 	})
 	s.wsByName.Scan(func(v *Workspace) bool { sw.record(recWorkspace, v); return sw.err == nil })
+	s.projByName.Scan(func(v *Project) bool { sw.record(recProject, v); return sw.err == nil })
 	s.refs.Scan(func(v *EntityRef) bool { sw.record(recRef, v); return sw.err == nil })
 	s.roles.Scan(func(v *RoleBinding) bool { sw.record(recRole, v); return sw.err == nil })
 	if sw.err != nil {
@@ -228,9 +231,9 @@ func ReadSnapshot(r io.Reader) (*State, error) {
 	if meta == nil {
 		return nil, corrupt("no meta record")
 	}
-	if s.wsByName.Len() != meta.Workspaces || s.refs.Len() != meta.Refs || s.roles.Len() != meta.Roles {
-		return nil, corrupt("record counts %d/%d/%d differ from the header's %d/%d/%d",
-			s.wsByName.Len(), s.refs.Len(), s.roles.Len(), meta.Workspaces, meta.Refs, meta.Roles)
+	if s.wsByName.Len() != meta.Workspaces || s.projByName.Len() != meta.Projects || s.refs.Len() != meta.Refs || s.roles.Len() != meta.Roles {
+		return nil, corrupt("record counts %d/%d/%d/%d differ from the header's %d/%d/%d/%d",
+			s.wsByName.Len(), s.projByName.Len(), s.refs.Len(), s.roles.Len(), meta.Workspaces, meta.Projects, meta.Refs, meta.Roles)
 	}
 	s.index, s.initialized = meta.Index, meta.Initialized
 	return s, nil
@@ -257,6 +260,25 @@ func (s *State) restoreRecord(kind byte, b []byte) error {
 			return fmt.Errorf("workspace id %q appears twice", w.ID)
 		}
 		s.putWorkspace(nil, w)
+	case recProject:
+		p := &Project{}
+		if err := decodeStrict(b, p); err != nil {
+			return err
+		}
+		if msg := ValidateName(p.Name); msg != "" || p.ID == "" {
+			return fmt.Errorf("project %q invalid (%s) or without id", p.Name, msg)
+		}
+		if _, ok := s.Workspace(p.Workspace); !ok {
+			return fmt.Errorf("project %q in unknown workspace %q", p.Name, p.Workspace)
+		}
+		if _, dup := s.Project(p.Workspace, p.Name); dup {
+			return fmt.Errorf("project %q appears twice", p.Name)
+		}
+		if _, dup := s.projByID.Get(p); dup {
+			return fmt.Errorf("project id %q appears twice", p.ID)
+		}
+		s.putProject(nil, p)
+		s.addUsage(p.Workspace, ProjectEntityType, 1)
 	case recRef:
 		r := &EntityRef{}
 		if err := decodeStrict(b, r); err != nil {
@@ -271,8 +293,14 @@ func (s *State) restoreRecord(kind byte, b []byte) error {
 		if _, dup := s.Ref(r.Workspace, r.EntityType, r.EntityName); dup {
 			return fmt.Errorf("reference %q/%q appears twice", r.EntityType, r.EntityName)
 		}
+		if r.Project != "" {
+			if _, ok := s.Project(r.Workspace, r.Project); !ok {
+				return fmt.Errorf("reference %q/%q names unknown project %q", r.EntityType, r.EntityName, r.Project)
+			}
+		}
 		s.refs.Set(r)
 		s.addUsage(r.Workspace, r.EntityType, 1)
+		s.addProjectRefs(r.Workspace, r.Project, 1)
 	case recRole:
 		rb := &RoleBinding{}
 		if err := decodeStrict(b, rb); err != nil {

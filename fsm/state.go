@@ -18,12 +18,26 @@ type State struct {
 	wsByCreated *btree.BTreeG[*Workspace]
 	wsByUpdated *btree.BTreeG[*Workspace]
 
+	// Projects, keyed by workspace first so one workspace's projects are
+	// contiguous in every order.
+	projByName    *btree.BTreeG[*Project]
+	projByID      *btree.BTreeG[*Project]
+	projByCreated *btree.BTreeG[*Project]
+	projByUpdated *btree.BTreeG[*Project]
+	projRefs      *btree.BTreeG[*projectRefs] // references naming a project
+
 	refs  *btree.BTreeG[*EntityRef]   // by (workspace, type, name)
 	usage *btree.BTreeG[*usageRecord] // by workspace
 	roles *btree.BTreeG[*RoleBinding] // by (workspace, principal)
 
 	// next is closed when a newer State is published.
 	next chan struct{}
+}
+
+// projectRefs counts the references that name one project.
+type projectRefs struct {
+	workspace, project string
+	count              int
 }
 
 // usageRecord is the entity count of one workspace; replaced, never mutated.
@@ -64,6 +78,38 @@ func lessRef(a, b *EntityRef) bool {
 	return a.EntityName < b.EntityName
 }
 
+func lessProjName(a, b *Project) bool {
+	if a.Workspace != b.Workspace {
+		return a.Workspace < b.Workspace
+	}
+	return a.Name < b.Name
+}
+func lessProjID(a, b *Project) bool { return a.ID < b.ID }
+func lessProjCreated(a, b *Project) bool {
+	if a.Workspace != b.Workspace {
+		return a.Workspace < b.Workspace
+	}
+	if !a.CreatedAt.Equal(b.CreatedAt) {
+		return a.CreatedAt.Before(b.CreatedAt)
+	}
+	return a.Name < b.Name
+}
+func lessProjUpdated(a, b *Project) bool {
+	if a.Workspace != b.Workspace {
+		return a.Workspace < b.Workspace
+	}
+	if !a.UpdatedAt.Equal(b.UpdatedAt) {
+		return a.UpdatedAt.Before(b.UpdatedAt)
+	}
+	return a.Name < b.Name
+}
+func lessProjRefs(a, b *projectRefs) bool {
+	if a.workspace != b.workspace {
+		return a.workspace < b.workspace
+	}
+	return a.project < b.project
+}
+
 func lessUsage(a, b *usageRecord) bool { return a.workspace < b.workspace }
 
 func lessRole(a, b *RoleBinding) bool {
@@ -75,14 +121,19 @@ func lessRole(a, b *RoleBinding) bool {
 
 func newState() *State {
 	return &State{
-		wsByName:    newTree(lessWsName),
-		wsByID:      newTree(lessWsID),
-		wsByCreated: newTree(lessWsCreated),
-		wsByUpdated: newTree(lessWsUpdated),
-		refs:        newTree(lessRef),
-		usage:       newTree(lessUsage),
-		roles:       newTree(lessRole),
-		next:        make(chan struct{}),
+		wsByName:      newTree(lessWsName),
+		wsByID:        newTree(lessWsID),
+		wsByCreated:   newTree(lessWsCreated),
+		wsByUpdated:   newTree(lessWsUpdated),
+		projByName:    newTree(lessProjName),
+		projByID:      newTree(lessProjID),
+		projByCreated: newTree(lessProjCreated),
+		projByUpdated: newTree(lessProjUpdated),
+		projRefs:      newTree(lessProjRefs),
+		refs:          newTree(lessRef),
+		usage:         newTree(lessUsage),
+		roles:         newTree(lessRole),
+		next:          make(chan struct{}),
 	}
 }
 
@@ -90,16 +141,21 @@ func newState() *State {
 // node with s; s stays writable and copies a node before it first changes it.
 func (s *State) freeze() *State {
 	return &State{
-		index:       s.index,
-		initialized: s.initialized,
-		wsByName:    s.wsByName.IsoCopy(),
-		wsByID:      s.wsByID.IsoCopy(),
-		wsByCreated: s.wsByCreated.IsoCopy(),
-		wsByUpdated: s.wsByUpdated.IsoCopy(),
-		refs:        s.refs.IsoCopy(),
-		usage:       s.usage.IsoCopy(),
-		roles:       s.roles.IsoCopy(),
-		next:        make(chan struct{}),
+		index:         s.index,
+		initialized:   s.initialized,
+		wsByName:      s.wsByName.IsoCopy(),
+		wsByID:        s.wsByID.IsoCopy(),
+		wsByCreated:   s.wsByCreated.IsoCopy(),
+		wsByUpdated:   s.wsByUpdated.IsoCopy(),
+		projByName:    s.projByName.IsoCopy(),
+		projByID:      s.projByID.IsoCopy(),
+		projByCreated: s.projByCreated.IsoCopy(),
+		projByUpdated: s.projByUpdated.IsoCopy(),
+		projRefs:      s.projRefs.IsoCopy(),
+		refs:          s.refs.IsoCopy(),
+		usage:         s.usage.IsoCopy(),
+		roles:         s.roles.IsoCopy(),
+		next:          make(chan struct{}),
 	}
 }
 

@@ -59,3 +59,21 @@ const (
 func IsBuiltin(name string) bool {
 	return name == DefaultWorkspace || name == SystemWorkspace
 }
+
+// Project is a lightweight grouping inside a workspace, keyed by
+// (Workspace, Name). Like workspaces, stored values are never mutated.
+type Project struct {
+	ID          string    `json:"id"`
+	Workspace   string    `json:"workspace"`
+	Name        string    `json:"name"`
+	Description *string   `json:"description"`
+	CreatedAt   time.Time `json:"created_at"`
+	CreatedBy   string    `json:"created_by"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	UpdatedBy   string    `json:"updated_by"`
+	Index       uint64    `json:"index"`
+}
+
+// ProjectEntityType is the entity type under which projects count in a
+// workspace's usage.
+const ProjectEntityType = "projects"

@@ -48,9 +48,12 @@ func ValidateDescription(d string) string {
 	return ""
 }
 
-// ValidateEntityType checks ^[a-z][a-z0-9_-]{0,62}$.
+// ValidateEntityType checks ^[a-z][a-z0-9_-]{0,62}$. The type "projects"
+// is reserved: projects count under it in a workspace's usage.
 func ValidateEntityType(t string) string {
 	switch {
+	case t == ProjectEntityType:
+		return "'projects' is reserved for the workspace's projects"
 	case t == "":
 		return "must not be empty"
 	case len(t) > MaxEntityTypeLen:
