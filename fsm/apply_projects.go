@@ -53,6 +53,9 @@ func (s *State) applyCreateProject(idx uint64, c *CreateProject) Result {
 	if _, ok := s.Workspace(c.Workspace); !ok {
 		return Result{Err: workspaceNotFound(c.Workspace)}
 	}
+	if !s.Allowed(c.Workspace, c.Caller, RoleEditor) {
+		return Result{Err: forbidden()}
+	}
 	if _, ok := s.Project(c.Workspace, c.Name); ok {
 		return Result{Err: errorf(CodeAlreadyExists, "Project '%s' already exists in workspace '%s'.", c.Name, c.Workspace)}
 	}
@@ -71,6 +74,9 @@ func (s *State) applyCreateProject(idx uint64, c *CreateProject) Result {
 func (s *State) applyUpdateProject(idx uint64, c *UpdateProject) Result {
 	if _, ok := s.Workspace(c.Workspace); !ok {
 		return Result{Err: workspaceNotFound(c.Workspace)}
+	}
+	if !s.Allowed(c.Workspace, c.Caller, RoleEditor) {
+		return Result{Err: forbidden()}
 	}
 	old, ok := s.Project(c.Workspace, c.Name)
 	if !ok {
@@ -96,6 +102,9 @@ func (s *State) applyUpdateProject(idx uint64, c *UpdateProject) Result {
 func (s *State) applyDeleteProject(_ uint64, c *DeleteProject) Result {
 	if _, ok := s.Workspace(c.Workspace); !ok {
 		return Result{Err: workspaceNotFound(c.Workspace)}
+	}
+	if !s.Allowed(c.Workspace, c.Caller, RoleEditor) {
+		return Result{Err: forbidden()}
 	}
 	p, ok := s.Project(c.Workspace, c.Name)
 	if !ok {

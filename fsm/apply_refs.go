@@ -35,6 +35,9 @@ func (s *State) applyAcquireRef(idx uint64, c *AcquireRef) Result {
 	if _, ok := s.Workspace(c.Workspace); !ok {
 		return Result{Err: workspaceNotFound(c.Workspace)}
 	}
+	if !s.Allowed(c.Workspace, c.Caller, RoleEditor) {
+		return Result{Err: forbidden()}
+	}
 	if c.Project != "" {
 		if _, ok := s.Project(c.Workspace, c.Project); !ok {
 			return Result{Err: projectNotFound(c.Workspace, c.Project)}
@@ -62,6 +65,9 @@ func (s *State) applyAcquireRef(idx uint64, c *AcquireRef) Result {
 func (s *State) applyReleaseRef(_ uint64, c *ReleaseRef) Result {
 	if _, ok := s.Workspace(c.Workspace); !ok {
 		return Result{Err: workspaceNotFound(c.Workspace)}
+	}
+	if !s.Allowed(c.Workspace, c.Caller, RoleEditor) {
+		return Result{Err: forbidden()}
 	}
 	r, ok := s.Ref(c.Workspace, c.EntityType, c.EntityName)
 	if !ok {

@@ -50,6 +50,19 @@ func (s *State) applyInit(idx uint64, c *Init) Result {
 			CreatedAt: c.At, CreatedBy: c.By, UpdatedAt: c.At, UpdatedBy: c.By, Index: idx,
 		})
 	}
+	if !s.initialized {
+		seed := func(ws, principal string, roles ...string) {
+			if _, ok := s.roles.Get(&RoleBinding{Workspace: ws, Principal: principal}); ok {
+				return
+			}
+			s.roles.Set(&RoleBinding{Workspace: ws, Principal: principal, Roles: roles, GrantedAt: c.At, GrantedBy: c.By, Index: idx})
+		}
+		seed(DefaultWorkspace, Everyone, RoleEditor)
+		seed(SystemWorkspace, Everyone, RoleViewer, RoleWorkspaceCreator)
+		if c.AdminPrincipal != "" {
+			seed(SystemWorkspace, c.AdminPrincipal, RolePlatformAdmin)
+		}
+	}
 	s.initialized = true
 	return Result{}
 }
@@ -66,6 +79,9 @@ func (s *State) applyCreateWorkspace(idx uint64, c *CreateWorkspace) Result {
 	if c.ID == "" || c.At.IsZero() {
 		return Result{Err: invalid("id", "create needs an id and a timestamp")}
 	}
+	if !s.CanCreateWorkspace(c.Caller) {
+		return Result{Err: forbidden()}
+	}
 	if _, ok := s.Workspace(c.Name); ok {
 		return Result{Err: errorf(CodeAlreadyExists, "Workspace '%s' already exists", c.Name)}
 	}
@@ -77,6 +93,10 @@ func (s *State) applyCreateWorkspace(idx uint64, c *CreateWorkspace) Result {
 		CreatedAt: c.At, CreatedBy: c.By, UpdatedAt: c.At, UpdatedBy: c.By, Index: idx,
 	}
 	s.putWorkspace(nil, w)
+	if c.Caller != nil && c.Caller.ID != "" {
+		// The creator becomes Admin in the same committed write.
+		s.roles.Set(&RoleBinding{Workspace: c.Name, Principal: c.Caller.ID, Roles: []string{RoleAdmin}, GrantedAt: c.At, GrantedBy: c.By, Index: idx})
+	}
 	return Result{Workspace: w, Created: true}
 }
 
@@ -84,6 +104,9 @@ func (s *State) applyUpdateWorkspace(idx uint64, c *UpdateWorkspace) Result {
 	old, ok := s.Workspace(c.Name)
 	if !ok {
 		return Result{Err: workspaceNotFound(c.Name)}
+	}
+	if !s.Allowed(c.Name, c.Caller, RoleEditor) {
+		return Result{Err: forbidden()}
 	}
 	if c.DescriptionSet && c.Description != nil {
 		if msg := ValidateDescription(*c.Description); msg != "" {
@@ -106,6 +129,9 @@ func (s *State) applyDeleteWorkspace(idx uint64, c *DeleteWorkspace) Result {
 	w, ok := s.Workspace(c.Name)
 	if !ok {
 		return Result{Err: workspaceNotFound(c.Name)}
+	}
+	if !s.Allowed(c.Name, c.Caller, RoleAdmin) {
+		return Result{Err: forbidden()}
 	}
 	if IsBuiltin(c.Name) {
 		return Result{Err: errorf(CodeBuiltin, "Workspace '%s' is a built-in workspace and cannot be deleted", c.Name)}

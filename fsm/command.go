@@ -23,6 +23,9 @@ const (
 	CreateProjectType   CommandType = 7
 	UpdateProjectType   CommandType = 8
 	DeleteProjectType   CommandType = 9
+	AddMemberType       CommandType = 10
+	SetMemberRolesType  CommandType = 11
+	RemoveMemberType    CommandType = 12
 )
 
 // IgnoreUnknownFlag may be set on a command type by a newer binary for a
@@ -47,6 +50,9 @@ var versions = map[CommandType]uint8{
 	CreateProjectType:   1,
 	UpdateProjectType:   1,
 	DeleteProjectType:   1,
+	AddMemberType:       1,
+	SetMemberRolesType:  1,
+	RemoveMemberType:    1,
 }
 
 // SupportedVersion returns the newest version of t this binary understands,
@@ -73,6 +79,12 @@ func (t CommandType) String() string {
 		return "update_project"
 	case DeleteProjectType:
 		return "delete_project"
+	case AddMemberType:
+		return "add_member"
+	case SetMemberRolesType:
+		return "set_member_roles"
+	case RemoveMemberType:
+		return "remove_member"
 	}
 	return fmt.Sprintf("type_%d", uint8(t))
 }
@@ -91,6 +103,8 @@ type Init struct {
 	SystemID  string    `json:"system_id"`
 	At        time.Time `json:"at"`
 	By        string    `json:"by"`
+	// AdminPrincipal, when set, is granted PlatformAdmin on system.
+	AdminPrincipal string `json:"admin_principal,omitempty"`
 }
 
 // CreateWorkspace creates a workspace; the name must be free.
@@ -100,6 +114,7 @@ type CreateWorkspace struct {
 	Description *string   `json:"description"`
 	At          time.Time `json:"at"`
 	By          string    `json:"by"`
+	Caller      *Caller   `json:"caller,omitempty"`
 }
 
 // UpdateWorkspace changes a workspace's description. When DescriptionSet is
@@ -110,13 +125,15 @@ type UpdateWorkspace struct {
 	DescriptionSet bool      `json:"description_set"`
 	At             time.Time `json:"at"`
 	By             string    `json:"by"`
+	Caller         *Caller   `json:"caller,omitempty"`
 }
 
 // DeleteWorkspace deletes an empty, non-built-in workspace.
 type DeleteWorkspace struct {
-	Name string    `json:"name"`
-	At   time.Time `json:"at"`
-	By   string    `json:"by"`
+	Name   string    `json:"name"`
+	At     time.Time `json:"at"`
+	By     string    `json:"by"`
+	Caller *Caller   `json:"caller,omitempty"`
 }
 
 // AcquireRef registers an entity reference; acquiring one that is already
@@ -128,6 +145,7 @@ type AcquireRef struct {
 	Project    string    `json:"project,omitempty"`
 	At         time.Time `json:"at"`
 	By         string    `json:"by"`
+	Caller     *Caller   `json:"caller,omitempty"`
 }
 
 // ReleaseRef removes an entity reference.
@@ -137,6 +155,7 @@ type ReleaseRef struct {
 	EntityName string    `json:"entity_name"`
 	At         time.Time `json:"at"`
 	By         string    `json:"by"`
+	Caller     *Caller   `json:"caller,omitempty"`
 }
 
 // CreateProject creates a project in an existing workspace; the name must
@@ -148,6 +167,7 @@ type CreateProject struct {
 	Description *string   `json:"description"`
 	At          time.Time `json:"at"`
 	By          string    `json:"by"`
+	Caller      *Caller   `json:"caller,omitempty"`
 }
 
 // UpdateProject changes a project's description (see UpdateWorkspace).
@@ -158,6 +178,7 @@ type UpdateProject struct {
 	DescriptionSet bool      `json:"description_set"`
 	At             time.Time `json:"at"`
 	By             string    `json:"by"`
+	Caller         *Caller   `json:"caller,omitempty"`
 }
 
 // DeleteProject deletes a project no entity reference names.
@@ -166,7 +187,46 @@ type DeleteProject struct {
 	Name      string    `json:"name"`
 	At        time.Time `json:"at"`
 	By        string    `json:"by"`
+	Caller    *Caller   `json:"caller,omitempty"`
 }
+
+// AddMember binds a new principal to roles in a workspace.
+type AddMember struct {
+	Workspace string    `json:"workspace"`
+	Principal string    `json:"principal"`
+	Roles     []string  `json:"roles"`
+	At        time.Time `json:"at"`
+	By        string    `json:"by"`
+	Caller    *Caller   `json:"caller,omitempty"`
+}
+
+// SetMemberRoles replaces an existing member's roles.
+type SetMemberRoles struct {
+	Workspace string    `json:"workspace"`
+	Principal string    `json:"principal"`
+	Roles     []string  `json:"roles"`
+	At        time.Time `json:"at"`
+	By        string    `json:"by"`
+	Caller    *Caller   `json:"caller,omitempty"`
+}
+
+// RemoveMember removes a principal's binding from a workspace.
+type RemoveMember struct {
+	Workspace string    `json:"workspace"`
+	Principal string    `json:"principal"`
+	At        time.Time `json:"at"`
+	By        string    `json:"by"`
+	Caller    *Caller   `json:"caller,omitempty"`
+}
+
+// Type implements Command.
+func (*AddMember) Type() CommandType { return AddMemberType }
+
+// Type implements Command.
+func (*SetMemberRoles) Type() CommandType { return SetMemberRolesType }
+
+// Type implements Command.
+func (*RemoveMember) Type() CommandType { return RemoveMemberType }
 
 // Type implements Command.
 func (*CreateProject) Type() CommandType { return CreateProjectType }
@@ -220,6 +280,12 @@ func newCommand(t CommandType, v uint8) Command {
 		return &UpdateProject{}
 	case DeleteProjectType:
 		return &DeleteProject{}
+	case AddMemberType:
+		return &AddMember{}
+	case SetMemberRolesType:
+		return &SetMemberRoles{}
+	case RemoveMemberType:
+		return &RemoveMember{}
 	}
 	return nil
 }

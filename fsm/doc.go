@@ -1,5 +1,5 @@
-// Package fsm is wsd's replicated state machine: workspaces, entity
-// references and role bindings, and the commands that change them.
+// Package fsm is wsd's replicated state machine: workspaces, projects,
+// entity references and role bindings, and the commands that change them.
 //
 // Invariants:
 //   - Apply is deterministic. Ids, timestamps and principals are fields of
@@ -13,6 +13,11 @@
 //     invalid) are returned as *Error values inside Result; a refused
 //     command changes nothing because every precondition is checked before
 //     the first write.
+//   - Authorization of writes is decided here, in Apply: a write command
+//     carries its Caller, and the roles it needs are checked against the
+//     bindings at the command's log index, so a revocation committed
+//     before a write always wins. A nil Caller means authentication is
+//     off. Reads are checked by the serving node with State.Allowed.
 //   - Readers get immutable *State values published after each applied
 //     batch (copy-on-write B-trees behind an atomic pointer): reads take no
 //     lock and never block Apply, and a reader's view is consistent.

@@ -15,6 +15,7 @@ const (
 	CodeConflict      Code = "conflict"
 	CodeInvalid       Code = "invalid"
 	CodeUnsupported   Code = "unsupported"
+	CodeForbidden     Code = "forbidden"
 )
 
 // Error is a domain error returned as a value from Apply (never a panic):
@@ -44,6 +45,7 @@ var (
 	ErrConflict      = &Error{Code: CodeConflict}
 	ErrInvalid       = &Error{Code: CodeInvalid}
 	ErrUnsupported   = &Error{Code: CodeUnsupported}
+	ErrForbidden     = &Error{Code: CodeForbidden}
 )
 
 func errorf(code Code, format string, args ...any) *Error {

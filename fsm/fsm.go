@@ -20,6 +20,7 @@ type Result struct {
 	Workspace *Workspace
 	Ref       *EntityRef
 	Project   *Project
+	Member    *RoleBinding
 	Created   bool
 	Err       error
 }
@@ -147,6 +148,12 @@ func (s *State) apply(idx uint64, c Command) Result {
 		return s.applyUpdateProject(idx, c)
 	case *DeleteProject:
 		return s.applyDeleteProject(idx, c)
+	case *AddMember:
+		return s.applyAddMember(idx, c)
+	case *SetMemberRoles:
+		return s.applySetMemberRoles(idx, c)
+	case *RemoveMember:
+		return s.applyRemoveMember(idx, c)
 	}
 	panic(fmt.Sprintf("wsd: no apply function for %T", c))
 }

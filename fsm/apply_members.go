@@ -1,0 +1,82 @@
+package fsm
+
+import "slices"
+
+func memberNotFound(ws, principal string) *Error {
+	return errorf(CodeNotFound, "Member '%s' not found in workspace '%s'", principal, ws)
+}
+
+func lastAdmin(ws string) *Error {
+	return errorf(CodeConflict, "Workspace '%s' must keep at least one Admin", ws)
+}
+
+// memberPre checks what every membership command needs: the workspace
+// exists and the caller is its Admin.
+func (s *State) memberPre(ws string, c *Caller) *Error {
+	if _, ok := s.Workspace(ws); !ok {
+		return workspaceNotFound(ws)
+	}
+	if !s.Allowed(ws, c, RoleAdmin) {
+		return forbidden()
+	}
+	return nil
+}
+
+// Member returns one principal's binding in a workspace.
+func (s *State) Member(ws, principal string) (*RoleBinding, bool) {
+	return s.roles.Get(&RoleBinding{Workspace: ws, Principal: principal})
+}
+
+func (s *State) applyAddMember(idx uint64, c *AddMember) Result {
+	if c.Principal == "" || len(c.Principal) > MaxEntityNameLen {
+		return Result{Err: invalid("principal", "principal must be 1 to %d bytes", MaxEntityNameLen)}
+	}
+	roles, err := normaliseRoles(c.Workspace, c.Roles)
+	if err != nil {
+		return Result{Err: err}
+	}
+	if err := s.memberPre(c.Workspace, c.Caller); err != nil {
+		return Result{Err: err}
+	}
+	if _, ok := s.Member(c.Workspace, c.Principal); ok {
+		return Result{Err: errorf(CodeAlreadyExists, "Principal '%s' is already a member of workspace '%s'", c.Principal, c.Workspace)}
+	}
+	b := &RoleBinding{Workspace: c.Workspace, Principal: c.Principal, Roles: roles, GrantedAt: c.At, GrantedBy: c.By, Index: idx}
+	s.roles.Set(b)
+	return Result{Member: b, Created: true}
+}
+
+func (s *State) applySetMemberRoles(idx uint64, c *SetMemberRoles) Result {
+	roles, err := normaliseRoles(c.Workspace, c.Roles)
+	if err != nil {
+		return Result{Err: err}
+	}
+	if err := s.memberPre(c.Workspace, c.Caller); err != nil {
+		return Result{Err: err}
+	}
+	old, ok := s.Member(c.Workspace, c.Principal)
+	if !ok {
+		return Result{Err: memberNotFound(c.Workspace, c.Principal)}
+	}
+	if slices.Contains(old.Roles, RoleAdmin) && !slices.Contains(roles, RoleAdmin) && s.adminCount(c.Workspace) == 1 {
+		return Result{Err: lastAdmin(c.Workspace)}
+	}
+	b := &RoleBinding{Workspace: c.Workspace, Principal: c.Principal, Roles: roles, GrantedAt: c.At, GrantedBy: c.By, Index: idx}
+	s.roles.Set(b)
+	return Result{Member: b}
+}
+
+func (s *State) applyRemoveMember(_ uint64, c *RemoveMember) Result {
+	if err := s.memberPre(c.Workspace, c.Caller); err != nil {
+		return Result{Err: err}
+	}
+	old, ok := s.Member(c.Workspace, c.Principal)
+	if !ok {
+		return Result{Err: memberNotFound(c.Workspace, c.Principal)}
+	}
+	if slices.Contains(old.Roles, RoleAdmin) && s.adminCount(c.Workspace) == 1 {
+		return Result{Err: lastAdmin(c.Workspace)}
+	}
+	s.roles.Delete(old)
+	return Result{Member: old}
+}
