@@ -179,6 +179,10 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	// A restored backup may carry an older index than this node has
+	// applied; keep the index monotonic so read-your-writes waits never go
+	// backwards. The content is what the snapshot says.
+	s.index = max(s.index, f.master.index)
 	f.master = s
 	f.publishLocked()
 	return nil
