@@ -21,6 +21,8 @@ type Config struct {
 	// AdvertiseRaft is the raft address peers use; derived from RaftAddr
 	// when empty (a wildcard host becomes 127.0.0.1).
 	AdvertiseRaft string
+	// RaftTLS, when set, runs the raft transport over mutual TLS.
+	RaftTLS *TLSPair
 	// HTTPAdvertise is the base URL peers use to forward requests here.
 	HTTPAdvertise string
 	// GossipAddr is the memberlist bind address; empty disables gossip
