@@ -28,7 +28,7 @@ type pilot struct {
 func newPilot(n *Node) *pilot {
 	return &pilot{
 		n:       n,
-		client:  &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2}},
+		client:  &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2, TLSClientConfig: n.cfg.HTTPTLS}},
 		missing: map[raft.ServerID]time.Time{},
 	}
 }

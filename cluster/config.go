@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +24,9 @@ type Config struct {
 	AdvertiseRaft string
 	// RaftTLS, when set, runs the raft transport over mutual TLS.
 	RaftTLS *TLSPair
+	// HTTPTLS, when set, is the client TLS config for this node's own calls
+	// to peers' HTTP APIs (server stats for autopilot, leave requests).
+	HTTPTLS *tls.Config
 	// HTTPAdvertise is the base URL peers use to forward requests here.
 	HTTPAdvertise string
 	// GossipAddr is the memberlist bind address; empty disables gossip
