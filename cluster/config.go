@@ -55,6 +55,9 @@ type Config struct {
 	// LastContactThreshold is the longest leader silence a healthy
 	// follower may have.
 	LastContactThreshold time.Duration
+	// AdminPrincipal is granted PlatformAdmin by the command that first
+	// initialises the cluster.
+	AdminPrincipal string
 	// Version is gossiped to peers.
 	Version string
 	// ApplyTimeout bounds how long a proposal may wait to be committed.

@@ -234,7 +234,7 @@ func (n *Node) becameLeader() {
 		return
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	_, err := n.applyLocal(&fsm.Init{DefaultID: uuid.NewString(), SystemID: uuid.NewString(), At: now}, n.cfg.ApplyTimeout)
+	_, err := n.applyLocal(&fsm.Init{DefaultID: uuid.NewString(), SystemID: uuid.NewString(), At: now, AdminPrincipal: n.cfg.AdminPrincipal}, n.cfg.ApplyTimeout)
 	if err != nil {
 		n.cfg.Logger.Warn("cluster initialisation failed; will retry on next leadership", "err", err)
 		return
