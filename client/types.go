@@ -136,3 +136,29 @@ const (
 
 // BasePath is the prefix of every entity API path.
 const BasePath = "/apis/entities/v2"
+
+// HeaderErrorCode carries the machine-readable class of an error answer:
+// one of not_found, already_exists, not_empty, builtin, conflict, invalid,
+// too_large, unauthorized, forbidden, no_leader, outcome_unknown,
+// unavailable or internal. Clients decide on it, never on the message text.
+const HeaderErrorCode = "X-Wsd-Error-Code"
+
+// ClusterMember is one server of the cluster as listed by
+// GET /v1/cluster/members.
+type ClusterMember struct {
+	ID       string `json:"id"`
+	RaftAddr string `json:"raft_addr,omitempty"`
+	// HTTPAddr is the base URL of the member's HTTP API, e.g.
+	// http://10.0.0.7:8080.
+	HTTPAddr string `json:"http_addr"`
+	Suffrage string `json:"suffrage,omitempty"`
+	Leader   bool   `json:"leader,omitempty"`
+}
+
+// ClusterMembers is the body of GET /v1/cluster/members.
+type ClusterMembers struct {
+	Members []ClusterMember `json:"members"`
+}
+
+// MembersPath is the path of the cluster member list (not under BasePath).
+const MembersPath = "/v1/cluster/members"

@@ -27,6 +27,25 @@ type config struct {
 	LeaderWait        time.Duration
 	LogLevel          string
 	LogFormat         string
+
+	// Authentication and transport security.
+	Auth                  string
+	OIDCIssuer            string
+	OIDCAudience          string
+	OIDCJWKSFile          string
+	ClaimSubject          string
+	ClaimEmail            string
+	ClaimGroups           string
+	TrustPrincipalHeaders bool
+	AdminPrincipal        string
+	TLSCert               string
+	TLSKey                string
+	TLSClientCA           string
+	TLSCA                 string
+	RaftTLSCert           string
+	RaftTLSKey            string
+	RaftTLSCA             string
+	GossipKey             string
 }
 
 // parseFlags reads flags; each flag's default comes from its WSD_* twin in
@@ -86,6 +105,23 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	boolean(&c.GossipLocal, "gossip-local", false, "use fast loopback gossip timings (tests, single host)")
 	dur(&c.MaxStale, "max-stale", 5*time.Second, "longest leader silence after which default reads go to the leader")
 	dur(&c.LeaderWait, "leader-wait", 7*time.Second, "how long a write waits for a leader before 503")
+	str(&c.Auth, "auth", "none", "authentication: none or oidc")
+	str(&c.OIDCIssuer, "oidc-issuer", "", "OIDC issuer URL (discovery and JWKS)")
+	str(&c.OIDCAudience, "oidc-audience", "", "audience tokens must carry")
+	str(&c.OIDCJWKSFile, "oidc-jwks-file", "", "static JWKS file instead of issuer discovery (air-gapped installs)")
+	str(&c.ClaimSubject, "oidc-claim-subject", "sub", "claim holding the principal id")
+	str(&c.ClaimEmail, "oidc-claim-email", "email", "claim holding the email")
+	str(&c.ClaimGroups, "oidc-claim-groups", "groups", "claim holding the groups")
+	boolean(&c.TrustPrincipalHeaders, "trust-principal-headers", false, "accept X-NMP-Principal-* headers from a trusted gateway")
+	str(&c.AdminPrincipal, "admin-principal", "", "principal granted PlatformAdmin when the cluster is first initialised")
+	str(&c.TLSCert, "tls-cert", "", "API server certificate (PEM); enables HTTPS")
+	str(&c.TLSKey, "tls-key", "", "API server key (PEM)")
+	str(&c.TLSClientCA, "tls-client-ca", "", "CA that API client certificates must chain to (optional)")
+	str(&c.TLSCA, "tls-ca", "", "CA that peers' API certificates chain to (for forwarding between nodes)")
+	str(&c.RaftTLSCert, "raft-tls-cert", "", "raft transport certificate (mutual TLS)")
+	str(&c.RaftTLSKey, "raft-tls-key", "", "raft transport key")
+	str(&c.RaftTLSCA, "raft-tls-ca", "", "cluster CA for the raft transport")
+	str(&c.GossipKey, "gossip-key", "", "base64 key (16, 24 or 32 bytes) that encrypts gossip")
 	str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	str(&c.LogFormat, "log-format", "text", "text or json")
 	if len(errs) > 0 {

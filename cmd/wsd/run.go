@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -55,6 +56,10 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	sec, err := buildSecurity(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
 	// Listen first so that the advertised HTTP address is the real one.
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -93,7 +98,11 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		DataDir:           cfg.DataDir,
 		RaftAddr:          cfg.RaftAddr,
 		AdvertiseRaft:     raftAdv,
-		HTTPAdvertise:     "http://" + httpAdv,
+		HTTPAdvertise:     sec.scheme() + httpAdv,
+		HTTPTLS:           sec.peerTLS,
+		RaftTLS:           sec.raftTLS,
+		GossipKey:         sec.gossipKey,
+		AdminPrincipal:    cfg.AdminPrincipal,
 		GossipAddr:        gossipAddr,
 		AdvertiseGossip:   gossipAdv,
 		GossipLocal:       cfg.GossipLocal,
@@ -137,6 +146,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if sec.serverTLS != nil {
+		ln = tls.NewListener(ln, sec.serverTLS)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -1,0 +1,77 @@
+// Package client is the Go client of wsd, the workspace metadata service.
+// Platform services use it to create, read, list, update and delete
+// workspaces and to hold entity references on them (a workspace cannot be
+// deleted while a reference is held).
+//
+// It imports only the standard library: no raft, no storage engine and no
+// wsd server package, so importing it adds nothing to a service's build.
+// deps_test.go enforces this.
+//
+// # Usage
+//
+//	c, err := client.New(client.Config{Endpoints: []string{"http://wsd-0:8080", "http://wsd-1:8080"}})
+//	if err != nil { ... }
+//	defer c.Close()
+//	ws, err := c.CreateWorkspace(ctx, "ml-team", client.WithDescription("ML"), client.ExistOK())
+//	ref, created, err := c.AcquireRef(ctx, "ml-team", "models", "llama-3/8b")
+//
+// Every call takes a context first; the context bounds the whole call,
+// retries included.
+//
+// # Errors
+//
+// An answer outside 2xx is a *StatusError with the HTTP status, the
+// machine-readable code from the X-Wsd-Error-Code header, the server's
+// detail message and, for 422, the validation issues. Test its class with
+// errors.Is, never by matching the message:
+//
+//	_, err := c.DeleteWorkspace(ctx, "ml-team")
+//	switch {
+//	case err == nil:
+//	case errors.Is(err, client.ErrNotFound): // already gone
+//	case errors.Is(err, client.ErrNotEmpty): // references still held
+//	case errors.Is(err, client.ErrInvalid):
+//		var se *client.StatusError
+//		errors.As(err, &se)
+//		for _, issue := range se.Issues { log.Print(client.FormatIssue(issue)) }
+//	case errors.Is(err, client.ErrUnavailable): // not applied; safe to retry later
+//	case errors.Is(err, client.ErrOutcomeUnknown): // may be applied; read before retrying
+//	default:
+//	}
+//
+// The classes are ErrNotFound; ErrConflict, with the narrower
+// ErrAlreadyExists, ErrNotEmpty and ErrBuiltin; ErrInvalid; ErrTooLarge;
+// ErrUnauthorized; ErrForbidden; ErrUnavailable, with the narrower
+// ErrNoLeader; and ErrOutcomeUnknown. The class is decided by the error
+// code when the answer carries one and by the status otherwise (404, 409,
+// 400/422, 413, 401, 403, 503). Transport failures are ErrUnavailable
+// (or ErrOutcomeUnknown, see below); context errors remain visible to
+// errors.Is(err, context.DeadlineExceeded).
+//
+// # Retries, failover and at-most-once writes
+//
+// The client sticks to one endpoint and moves to the next when it cannot
+// connect, when the connection fails before an answer, or when the node
+// answers 503. Within one call it retries up to Config.MaxRetries times
+// (at least once per endpoint), backing off exponentially from
+// Config.RetryBackoff and honouring Retry-After (capped at 5s) and the
+// context.
+//
+// Reads (GET) are repeated after any transport failure and any 503.
+// Writes are repeated only when they certainly were not applied: the
+// connection could not be made or no byte of the request was written, or
+// the server answered 503 with code no_leader or unavailable. A write that
+// may have reached a server — the connection broke after sending, the
+// context expired while waiting, or the server answered outcome_unknown —
+// is never repeated and fails with ErrOutcomeUnknown, so every write is
+// applied at most once per call. AcquireRef is idempotent and may be
+// called again by the caller; for other writes, read the state first.
+//
+// # Read-your-writes
+//
+// Every answer carries X-Wsd-Index, the replicated-log index it reflects.
+// The client remembers the highest it has seen (LastIndex) and sends it as
+// X-Wsd-Min-Index on every read, so a read served by any node reflects at
+// least every write this client has seen acknowledged. WithConsistency and
+// WithMinIndex tune individual reads.
+package client

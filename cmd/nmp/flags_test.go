@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestParseInterspersed(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantPos    []string
+		wantOutput string
+		wantAll    bool
+		wantFilter map[string]string
+		wantErr    bool
+	}{
+		{"flags after positional", []string{"ml-team", "-o", "json"}, []string{"ml-team"}, "json", false, nil, false},
+		{"flags before positional", []string{"--output=yaml", "ml-team"}, []string{"ml-team"}, "yaml", false, nil, false},
+		{"bool flag does not eat the next argument", []string{"--all-pages", "x"}, []string{"x"}, "table", true, nil, false},
+		{"repeated filter", []string{"--filter", "name=x", "--filter", "name[$like]=ml-%"}, nil, "table", false,
+			map[string]string{"name": "x", "name[$like]": "ml-%"}, false},
+		{"double dash", []string{"-o", "json", "--", "-weird"}, []string{"-weird"}, "json", false, nil, false},
+		{"single dash is positional", []string{"-"}, []string{"-"}, "table", false, nil, false},
+		{"unknown flag", []string{"--nope"}, nil, "", false, nil, true},
+		{"bad filter", []string{"--filter", "novalue"}, nil, "", false, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := flag.NewFlagSet("test", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			output := fs.String("o", "table", "")
+			fs.StringVar(output, "output", "table", "")
+			all := fs.Bool("all-pages", false, "")
+			filter := filterFlag{}
+			fs.Var(filter, "filter", "")
+			pos, err := parseInterspersed(fs, tt.args)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if tt.wantErr {
+				return
+			}
+			if !slices.Equal(pos, tt.wantPos) && len(pos)+len(tt.wantPos) > 0 {
+				t.Errorf("positional = %q, want %q", pos, tt.wantPos)
+			}
+			if *output != tt.wantOutput || *all != tt.wantAll {
+				t.Errorf("output, all-pages = %q, %v; want %q, %v", *output, *all, tt.wantOutput, tt.wantAll)
+			}
+			if len(tt.wantFilter) > 0 && !maps.Equal(map[string]string(filter), tt.wantFilter) {
+				t.Errorf("filter = %v, want %v", filter, tt.wantFilter)
+			}
+		})
+	}
+}
+
+func TestSplitCommand(t *testing.T) {
+	tests := []struct {
+		name                string
+		args                []string
+		wantGroup, wantVerb string
+		wantRest            []string
+	}{
+		{"plain", []string{"workspaces", "get", "x"}, "workspaces", "get", []string{"x"}},
+		{"global flag first", []string{"--base-url", "http://h:1", "workspaces", "list"}, "workspaces", "list", []string{"--base-url", "http://h:1"}},
+		{"output between", []string{"workspaces", "-o", "json", "get", "x"}, "workspaces", "get", []string{"-o", "json", "x"}},
+		{"command flags after", []string{"workspaces", "create", "--name", "x"}, "workspaces", "create", []string{"--name", "x"}},
+		{"help", []string{"-h"}, "-h", "", nil},
+		{"empty", nil, "", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, v, rest := splitCommand(tt.args)
+			if g != tt.wantGroup || v != tt.wantVerb || !slices.Equal(rest, tt.wantRest) {
+				t.Errorf("splitCommand(%q) = %q, %q, %q; want %q, %q, %q", tt.args, g, v, rest, tt.wantGroup, tt.wantVerb, tt.wantRest)
+			}
+		})
+	}
+}
+
+func TestRun_usage(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout string
+		wantStderr string
+	}{
+		{"no args", nil, exitUsage, "Usage:", ""},
+		{"help", []string{"help"}, exitOK, "Commands:", ""},
+		{"version", []string{"version"}, exitOK, "nmp " + version, ""},
+		{"unknown group", []string{"nope"}, exitUsage, "", `unknown command "nope"`},
+		{"unknown verb", []string{"workspaces", "nope"}, exitUsage, "", `unknown command "nope" for "workspaces"`},
+		{"group help", []string{"workspaces"}, exitUsage, "nmp workspaces create", ""},
+		{"missing name", []string{"workspaces", "get"}, exitUsage, "", "missing argument"},
+		{"create without name", []string{"workspaces", "create"}, exitUsage, "", "--name is required"},
+		{"update without change", []string{"workspaces", "update", "x"}, exitUsage, "", "nothing to update"},
+		{"bad output", []string{"workspaces", "list", "-o", "xml"}, exitUsage, "", `unknown output format "xml"`},
+		{"bad base url", []string{"workspaces", "list", "--base-url", "nohost"}, exitUsage, "", "--base-url"},
+		{"subcommand help", []string{"workspaces", "create", "-h"}, exitOK, "", "Usage: nmp workspaces create"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			c := &cli{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+			code := runCLI(context.Background(), c, tt.args)
+			if code != tt.wantCode {
+				t.Errorf("exit code = %d, want %d (stderr %q)", code, tt.wantCode, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tt.wantStdout) {
+				t.Errorf("stdout = %q, want it to contain %q", stdout.String(), tt.wantStdout)
+			}
+			if !strings.Contains(stderr.String(), tt.wantStderr) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr.String(), tt.wantStderr)
+			}
+		})
+	}
+}
+
+func TestWriteYAML_keepsJSONOrderAndNames(t *testing.T) {
+	v := struct {
+		Zeta   string            `json:"zeta"`
+		Alpha  *string           `json:"alpha"`
+		Count  int               `json:"count"`
+		Ratio  float64           `json:"ratio"`
+		OK     bool              `json:"ok"`
+		Number string            `json:"number"`
+		Empty  []string          `json:"empty"`
+		Map    map[string]int    `json:"by_type"`
+		None   map[string]string `json:"none"`
+	}{Zeta: "z", Count: 3, Ratio: 0.5, OK: true, Number: "123", Empty: []string{}, Map: map[string]int{"models": 2}}
+	var b bytes.Buffer
+	if err := writeYAML(&b, v); err != nil {
+		t.Fatal(err)
+	}
+	want := `zeta: z
+alpha: null
+count: 3
+ratio: 0.5
+ok: true
+number: "123"
+empty: []
+by_type:
+  models: 2
+none: null
+`
+	if got := b.String(); got != want {
+		t.Errorf("yaml =\n%s\nwant\n%s", got, want)
+	}
+}
