@@ -8,7 +8,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME  ?= 4s
 
 
-.PHONY: all build run test unit fuzz lint e2e-long bench clean
+.PHONY: all build run test unit fuzz chart-test lint e2e-long bench clean
 
 all: build
 
@@ -19,7 +19,7 @@ build:
 run: build
 	./bin/wsd
 
-test: unit fuzz
+test: unit fuzz chart-test
 
 unit:
 	$(GO) test -race -count=1 -timeout 14m ./...
@@ -34,10 +34,17 @@ fuzz:
 		done; \
 	done
 
+# The Helm chart's tests: a separate module, so that the root module never
+# depends on Kubernetes packages. The first run compiles helm (minutes).
+chart-test:
+	cd deploy/helm/charttest && $(GO) test -count=1 ./...
+
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	@cd deploy/helm/charttest && out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	cd deploy/helm/charttest && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./...
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./fsm
