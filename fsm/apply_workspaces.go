@@ -34,15 +34,23 @@ func (s *State) applyInit(idx uint64, c *Init) Result {
 	if c.At.IsZero() {
 		return Result{Err: invalid("at", "init needs a timestamp")}
 	}
-	for _, b := range []struct{ name, id, desc string }{
+	builtins := []struct{ name, id, desc string }{
 		{DefaultWorkspace, c.DefaultID, DefaultDescription},
 		{SystemWorkspace, c.SystemID, SystemDescription},
-	} {
+	}
+	// Check both ids before creating either, so a refused Init writes
+	// nothing.
+	for _, b := range builtins {
 		if _, ok := s.Workspace(b.name); ok {
 			continue
 		}
 		if _, ok := s.WorkspaceByID(b.id); ok {
 			return Result{Err: errorf(CodeConflict, "Workspace id '%s' is already in use", b.id)}
+		}
+	}
+	for _, b := range builtins {
+		if _, ok := s.Workspace(b.name); ok {
+			continue
 		}
 		desc := b.desc
 		s.putWorkspace(nil, &Workspace{

@@ -338,17 +338,14 @@ func Decode(b []byte) (Command, error) {
 	if env != EnvelopeVersion {
 		return nil, &UnknownCommandError{Envelope: env, Type: t, Version: v}
 	}
-	c := newCommand(t, v)
+	// The flag only says what to do when the type is not understood; a
+	// known type carrying it is applied like any other.
+	c := newCommand(t&^IgnoreUnknownFlag, v)
 	if c == nil {
 		return nil, &UnknownCommandError{Envelope: env, Type: t, Version: v}
 	}
-	dec := json.NewDecoder(bytes.NewReader(b[3:]))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(c); err != nil {
+	if err := decodeStrict(b[3:], c); err != nil {
 		return nil, fmt.Errorf("fsm: decode %s v%d: %w", t, v, err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("fsm: decode %s v%d: trailing data", t, v)
 	}
 	return c, nil
 }

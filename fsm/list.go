@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tidwall/btree"
 )
@@ -146,6 +147,8 @@ func (sc scope[T]) walk(tr *btree.BTreeG[T], f SortField, desc bool, visit func(
 // candidates (a name-prefix range when the LIKE pattern starts with a
 // literal and the order is by name).
 func page[T any](sc scope[T], q ListQuery) ([]T, int) {
+	q.Offset = max(q.Offset, 0)
+	q.Limit = min(max(q.Limit, 0), sc.size+1, 1<<30)
 	tr := sc.trees.tree(q.Sort.Field)
 	if q.Filter.IsZero() {
 		n := sc.size
@@ -265,7 +268,7 @@ func likePrefix(p string) string {
 // of characters (also none), _ exactly one character, and \ makes the next
 // character literal. Matching is on runes and case-sensitive.
 func Like(p, s string) bool {
-	pr, sr := []rune(p), []rune(s)
+	pr, sr := likeRunes(p), likeRunes(s)
 	// Iterative wildcard matching with backtracking to the last %.
 	pi, si := 0, 0
 	starP, starS := -1, 0
@@ -303,4 +306,20 @@ func Like(p, s string) bool {
 		pi++
 	}
 	return pi == len(pr)
+}
+
+// likeRunes splits s into runes. A byte that is not valid UTF-8 becomes a
+// value above the Unicode range, so that distinct invalid bytes do not all
+// match each other as U+FFFD.
+func likeRunes(s string) []rune {
+	out := make([]rune, 0, len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			r = utf8.MaxRune + 1 + rune(s[i])
+		}
+		out = append(out, r)
+		i += n
+	}
+	return out
 }

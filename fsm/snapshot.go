@@ -151,13 +151,16 @@ func (hr *hashingReader) readFull(b []byte) error {
 	return nil
 }
 
+// decodeStrict decodes exactly one JSON value with no unknown fields and
+// nothing but white space after it.
 func decodeStrict(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return err
 	}
-	if dec.More() {
+	// More() would miss a stray '}' or ']'; only the end of input will do.
+	if _, err := dec.Token(); err != io.EOF {
 		return errors.New("trailing data")
 	}
 	return nil

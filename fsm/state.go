@@ -206,11 +206,16 @@ func (s *State) Ref(workspace, entityType, entityName string) (*EntityRef, bool)
 // optionally only those of one type, skipping offset and returning at most
 // limit, together with the number of references that match.
 func (s *State) ListRefs(workspace, entityType string, offset, limit int) ([]*EntityRef, int) {
+	// Usage also counts the workspace's projects, which are not
+	// references.
+	u := s.Usage(workspace)
 	var total int
-	if entityType == "" {
-		total = s.Usage(workspace).Total
-	} else {
-		total = s.Usage(workspace).ByType[entityType]
+	switch entityType {
+	case "":
+		total = u.Total - u.ByType[ProjectEntityType]
+	case ProjectEntityType:
+	default:
+		total = u.ByType[entityType]
 	}
 	if offset >= total || limit <= 0 {
 		return []*EntityRef{}, total

@@ -1,0 +1,179 @@
+package fsm_test
+
+import (
+	"bytes"
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/wsd-dev/wsd/fsm"
+)
+
+var nameRule = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+func FuzzValidateName(f *testing.F) {
+	for _, s := range []string{
+		"", "a", "z", "ml-team", "a-", "-a", "a--b", "A", "aB", "1a", "a1", "a_b", "a.b", "a b", "é", "aé",
+		"a\n", "a\x00", strings.Repeat("a", 63), strings.Repeat("a", 64), "a" + strings.Repeat("-", 61) + "b",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		msg := fsm.ValidateName(name)
+		if got, want := msg == "", nameRule.MatchString(name); got != want {
+			t.Errorf("ValidateName(%q) = %q: valid got %v, want %v (by the regexp)", name, msg, got, want)
+		}
+	})
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, c := range exampleCommands() {
+		f.Add(mustEncode(f, c))
+	}
+	for _, b := range []string{
+		"", "\x01", "\x01\x02\x01", "\x01\x02\x01{}", "\x01\x02\x01null", "\x01\x02\x01{}}", "\x01\x63\x01{}",
+		"\x01\xe3\x01{}", "\x02\x02\x01{}", "\x01\x02\x02{}", "\x01\x05\x01{\"at\":\"2026-01-01T00:00:00+05:00\"}",
+		"\x01\x0a\x01{\"roles\":[],\"caller\":{\"id\":\"x\",\"groups\":[]}}", "\x01\x02\x01{\"NAME\":\"x\",\"name\":\"y\"}",
+	} {
+		f.Add([]byte(b))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := fsm.Decode(b)
+		if err != nil {
+			if c != nil {
+				t.Errorf("Decode(%q): got a command %#v with error %v", b, c, err)
+			}
+			var u *fsm.UnknownCommandError
+			if errors.As(err, &u) && u.Error() == "" {
+				t.Errorf("Decode(%q): UnknownCommandError without a message", b)
+			}
+			return
+		}
+		if got, want := c.Type(), fsm.CommandType(b[1])&^fsm.IgnoreUnknownFlag; got != want {
+			t.Errorf("Decode(%q): type got %d, want %d from the header", b, got, want)
+		}
+		enc, err := fsm.Encode(c)
+		if err != nil {
+			t.Fatalf("Encode(Decode(%q)): %v", b, err)
+		}
+		c2, err := fsm.Decode(enc)
+		if err != nil {
+			t.Fatalf("Decode(Encode(Decode(%q))) = Decode(%q): %v", b, enc, err)
+		}
+		// Equal as commands: the same bytes on the wire. (Field by field,
+		// an empty slice may come back nil, and a time in the local zone
+		// comes back in UTC.)
+		enc2, err := fsm.Encode(c2)
+		if err != nil {
+			t.Fatalf("second Encode: %v", err)
+		}
+		if !bytes.Equal(enc, enc2) {
+			t.Errorf("round trip of %q not stable:\nfirst  %q\nsecond %q", b, enc, enc2)
+		}
+	})
+}
+
+func FuzzReadSnapshot(f *testing.F) {
+	small := snapshotBytes(f, smallState(f))
+	f.Add(small)
+	f.Add(snapshotBytes(f, fsm.New(fsm.Options{}).State()))
+	rf, _ := applyOneByOne(f, randomLogs(f, 5, 30))
+	f.Add(snapshotBytes(f, rf.State()))
+	f.Add(small[:len(small)/2])
+	f.Add([]byte("WSDSNAP\n\x00\x01\xff"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := fsm.ReadSnapshot(bytes.NewReader(b))
+		if err != nil {
+			if !errors.Is(err, fsm.ErrSnapshotCorrupt) {
+				t.Errorf("ReadSnapshot: got %v, want an error wrapping ErrSnapshotCorrupt", err)
+			}
+			if s != nil {
+				t.Errorf("ReadSnapshot: got a state with error %v", err)
+			}
+			return
+		}
+		var buf bytes.Buffer
+		if err := s.WriteSnapshot(&buf); err != nil {
+			t.Fatalf("WriteSnapshot of a state read from %d bytes: %v", len(b), err)
+		}
+		s2, err := fsm.ReadSnapshot(bytes.NewReader(buf.Bytes()))
+		if err != nil {
+			t.Fatalf("ReadSnapshot of a rewritten snapshot: %v", err)
+		}
+		if got, want := s2.Digest(), s.Digest(); got != want {
+			t.Errorf("digest after rewrite: got %s, want %s", got, want)
+		}
+		if got, want := s2.Index(), s.Index(); got != want {
+			t.Errorf("index after rewrite: got %d, want %d", got, want)
+		}
+		var buf2 bytes.Buffer
+		if err := s2.WriteSnapshot(&buf2); err != nil || !bytes.Equal(buf2.Bytes(), buf.Bytes()) {
+			t.Errorf("second rewrite differs from the first (err %v)", err)
+		}
+	})
+}
+
+// escapeLike returns a pattern that matches s and nothing else.
+func escapeLike(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		_, n := utf8.DecodeRuneInString(s[i:])
+		b.WriteByte('\\')
+		b.WriteString(s[i : i+n])
+		i += n
+	}
+	return b.String()
+}
+
+// likeRegexp translates a LIKE pattern of valid UTF-8 into a regexp.
+func likeRegexp(p string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString(`(?s)^`)
+	rs := []rune(p)
+	for i := 0; i < len(rs); i++ {
+		switch r := rs[i]; {
+		case r == '%':
+			b.WriteString(`.*`)
+		case r == '_':
+			b.WriteString(`.`)
+		case r == '\\' && i+1 < len(rs):
+			i++
+			b.WriteString(regexp.QuoteMeta(string(rs[i])))
+		default:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	b.WriteString(`$`)
+	return regexp.MustCompile(b.String())
+}
+
+func FuzzLike(f *testing.F) {
+	for _, c := range [][2]string{
+		{"ml-%", "ml-team"}, {"%team", "ml-team"}, {"m_-x", "ma-x"}, {`\%`, "%"}, {`a\`, `a\`}, {"%a%b%", "xaxbx"},
+		{"_", "é"}, {"\xff", "\xfe"}, {"", ""}, {"%%%_", "ab"}, {"a%", "b"},
+	} {
+		f.Add(c[0], c[1])
+	}
+	f.Fuzz(func(t *testing.T, p, s string) {
+		got := fsm.Like(p, s)
+		if !strings.ContainsAny(p, `%_\`) {
+			if want := p == s; got != want {
+				t.Errorf("Like(%q, %q) without wildcards: got %v, want %v", p, s, got, want)
+			}
+		}
+		if !fsm.Like(escapeLike(s), s) {
+			t.Errorf("Like(escaped %q, itself): got false, want true", s)
+		}
+		if want := p == s; fsm.Like(escapeLike(p), s) != want {
+			t.Errorf("Like(escaped %q, %q): got %v, want %v", p, s, !want, want)
+		}
+		if utf8.ValidString(p) && utf8.ValidString(s) && len(p) <= 64 {
+			if want := likeRegexp(p).MatchString(s); got != want {
+				t.Errorf("Like(%q, %q): got %v, want %v (by the regexp)", p, s, got, want)
+			}
+		}
+	})
+}
