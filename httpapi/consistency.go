@@ -1,0 +1,104 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/wsd-dev/wsd/client"
+	"github.com/wsd-dev/wsd/cluster"
+	"github.com/wsd-dev/wsd/fsm"
+)
+
+// readLevel is a read consistency level (?consistency=).
+type readLevel uint8
+
+const (
+	// readDefault serves locally while the leader was heard from within
+	// MaxStale, and forwards to the leader otherwise.
+	readDefault readLevel = iota
+	// readStale serves locally whatever the leader state.
+	readStale
+	// readLinearizable reflects every write acknowledged before the read
+	// began: a read index from the leader, applied locally.
+	readLinearizable
+)
+
+// readOpts are a read's consistency requirements.
+type readOpts struct {
+	level    readLevel
+	minIndex uint64
+}
+
+// parseReadOpts reads ?consistency= and X-Wsd-Min-Index.
+func parseReadOpts(r *http.Request, q *query, is *issues) readOpts {
+	var o readOpts
+	if q.hasConsistency {
+		switch q.consistency {
+		case "default":
+		case "stale":
+			o.level = readStale
+		case "linearizable":
+			o.level = readLinearizable
+		default:
+			is.add("literal_error", "Input should be 'default', 'stale' or 'linearizable'", q.consistency, "query", "consistency")
+		}
+	}
+	if v := r.Header.Get(client.HeaderMinIndex); v != "" {
+		n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			is.add("int_parsing", "Input should be a valid non-negative integer, unable to parse string as an integer", v, "header", client.HeaderMinIndex)
+		} else {
+			o.minIndex = n
+		}
+	}
+	return o
+}
+
+// readState returns the one state a read is answered from, as required by
+// o. When the read has to be served by the leader it is proxied there and
+// errProxied is returned.
+func (s *Server) readState(w http.ResponseWriter, r *http.Request, o readOpts) (*fsm.State, error) {
+	ctx := r.Context()
+	want := o.minIndex
+	switch o.level {
+	case readDefault:
+		if s.c.LastContact() > s.cfg.MaxStale {
+			return nil, s.proxy(w, r, nil, false)
+		}
+	case readLinearizable:
+		idx, err := s.readIndexFor(r)
+		if err != nil {
+			return nil, err
+		}
+		want = max(want, idx)
+	}
+	st := s.c.FSM().State()
+	if st.Index() >= want {
+		return st, nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, s.cfg.MinIndexWait)
+	defer cancel()
+	st, err := s.c.WaitApplied(wctx, want)
+	if err != nil {
+		return nil, unavailable(fmt.Sprintf("This node has not applied index %d within %s (it is at %d); retry shortly", want, s.cfg.MinIndexWait, s.c.FSM().State().Index()))
+	}
+	return st, nil
+}
+
+// readIndexFor returns a read index for a linearizable read: the local one
+// when this node leads, otherwise the leader's.
+func (s *Server) readIndexFor(r *http.Request) (uint64, error) {
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.LeaderWait)
+	defer cancel()
+	if s.c.IsLeader() {
+		idx, err := s.c.ReadIndex(ctx)
+		if !errors.Is(err, cluster.ErrNotLeader) {
+			return idx, err
+		}
+	}
+	return s.remoteReadIndex(ctx, r)
+}

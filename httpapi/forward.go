@@ -1,0 +1,202 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/wsd-dev/wsd/client"
+	"github.com/wsd-dev/wsd/cluster"
+)
+
+const (
+	// hopsHeader counts how often a request has been forwarded between
+	// nodes; a request is refused rather than forwarded a maxHops-th time,
+	// so a stale view of the leader cannot bounce it around forever.
+	hopsHeader = "X-Wsd-Forwarded-Hops"
+	maxHops    = 3
+
+	// readIndexPath is the leader-only endpoint that hands out read
+	// indexes to followers serving linearizable reads.
+	readIndexPath = "/v1/cluster/read-index"
+
+	// leaderPoll is how often a request waiting for a leader looks again.
+	leaderPoll = 50 * time.Millisecond
+)
+
+// hopByHop are the headers that describe one connection, not the request;
+// a proxy does not pass them on.
+var hopByHop = []string{
+	"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate",
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+}
+
+// nextHops returns the hop count a request forwarded from here carries,
+// or errTooManyHops.
+func nextHops(r *http.Request) (int, error) {
+	n, _ := strconv.Atoi(r.Header.Get(hopsHeader))
+	n = max(n, 0) + 1
+	if n >= maxHops {
+		return 0, errTooManyHops
+	}
+	return n, nil
+}
+
+// waitLeader returns the leader's HTTP base URL, polling for up to
+// LeaderWait while none is known.
+func (s *Server) waitLeader(ctx context.Context) (string, error) {
+	if p, ok := s.c.Leader(); ok && p.HTTPAddr != "" {
+		return strings.TrimSuffix(p.HTTPAddr, "/"), nil
+	}
+	deadline := time.NewTimer(s.cfg.LeaderWait)
+	defer deadline.Stop()
+	tick := time.NewTicker(leaderPoll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			if p, ok := s.c.Leader(); ok && p.HTTPAddr != "" {
+				return strings.TrimSuffix(p.HTTPAddr, "/"), nil
+			}
+		case <-deadline.C:
+			return "", unreachableLeader("No leader was elected within " + s.cfg.LeaderWait.String() + "; retry shortly")
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}
+}
+
+// proxy sends r to the leader and writes the leader's answer (status,
+// headers and body) unchanged. body, when r is a write, is its already
+// read body. It returns errProxied once the answer is written, or the
+// error to answer with: no_leader when the leader could not be reached
+// (nothing was sent), outcome_unknown when a write was sent but no answer
+// came back.
+func (s *Server) proxy(w http.ResponseWriter, r *http.Request, body []byte, isWrite bool) error {
+	hops, err := nextHops(r)
+	if err != nil {
+		return err
+	}
+	base, err := s.waitLeader(r.Context())
+	if err != nil {
+		return err
+	}
+	target := base + r.URL.EscapedPath()
+	if r.URL.RawQuery != "" {
+		target += "?" + r.URL.RawQuery
+	}
+	var sent atomic.Bool
+	ctx := httptrace.WithClientTrace(r.Context(), &httptrace.ClientTrace{
+		WroteHeaders: func() { sent.Store(true) },
+	})
+	var rd io.Reader
+	if len(body) > 0 {
+		rd = bytes.NewReader(body)
+	}
+	out, err := http.NewRequestWithContext(ctx, r.Method, target, rd)
+	if err != nil {
+		s.log.Warn("cannot build the request to the leader", "leader", base, "err", err)
+		return unreachableLeader("The leader's address " + base + " is not usable")
+	}
+	out.Header = r.Header.Clone()
+	if out.Header == nil {
+		out.Header = http.Header{}
+	}
+	removeHopByHop(out.Header)
+	out.Header[hopsHeader] = []string{strconv.Itoa(hops)}
+
+	resp, err := s.transport.RoundTrip(out)
+	if err != nil {
+		switch {
+		case r.Context().Err() != nil:
+			return r.Context().Err()
+		case !sent.Load():
+			return unreachableLeader("The leader at " + base + " could not be reached; retry shortly")
+		case isWrite:
+			return outcomeUnknown("The write was sent to the leader at " + base + " but no answer came back: it may or may not have been applied. Read the current state before repeating it.")
+		default:
+			return unavailable("The leader at " + base + " did not answer; retry shortly")
+		}
+	}
+	defer resp.Body.Close()
+	dst := w.Header()
+	for k := range dst {
+		delete(dst, k) // the leader's headers replace this node's
+	}
+	for k, vv := range resp.Header {
+		dst[k] = vv
+	}
+	removeHopByHop(dst)
+	w.WriteHeader(resp.StatusCode)
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		s.log.Debug("copying the leader's answer", "err", err)
+	}
+	return errProxied
+}
+
+func removeHopByHop(h http.Header) {
+	for _, f := range h.Values("Connection") {
+		for _, name := range strings.Split(f, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				h.Del(name)
+			}
+		}
+	}
+	for _, k := range hopByHop {
+		delete(h, k)
+	}
+}
+
+// readIndexBody is the answer of GET /v1/cluster/read-index.
+type readIndexBody struct {
+	Index uint64 `json:"index"`
+}
+
+// remoteReadIndex asks the leader for a read index.
+func (s *Server) remoteReadIndex(ctx context.Context, r *http.Request) (uint64, error) {
+	hops, err := nextHops(r)
+	if err != nil {
+		return 0, err
+	}
+	base, err := s.waitLeader(ctx)
+	if err != nil {
+		return 0, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+readIndexPath, nil)
+	if err != nil {
+		return 0, unreachableLeader("The leader's address " + base + " is not usable")
+	}
+	req.Header.Set(hopsHeader, strconv.Itoa(hops))
+	if a := r.Header.Get("Authorization"); a != "" {
+		req.Header.Set("Authorization", a)
+	}
+	resp, err := s.transport.RoundTrip(req)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return 0, unreachableLeader("The leader at " + base + " did not hand out a read index in time; retry shortly")
+		}
+		return 0, unreachableLeader("The leader at " + base + " could not be reached; retry shortly")
+	}
+	defer resp.Body.Close()
+	var b readIndexBody
+	err = json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&b)
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+	switch {
+	case resp.StatusCode != http.StatusOK && resp.Header.Get(client.HeaderErrorCode) == codeNoLeader:
+		return 0, cluster.ErrNoLeader
+	case resp.StatusCode != http.StatusOK:
+		return 0, unavailable("The leader refused a read index (" + resp.Status + "); retry shortly")
+	case err != nil:
+		s.log.Warn("bad read index answer from the leader", "leader", base, "err", err)
+		return 0, unavailable("The leader's read index answer was not understood")
+	}
+	return b.Index, nil
+}

@@ -1,0 +1,400 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wsd-dev/wsd/client"
+)
+
+// Config configures a Server. Zero durations and sizes mean the defaults
+// of DefaultConfig.
+type Config struct {
+	// Cluster is the replication layer the API serves from (required).
+	Cluster Cluster
+	// Logger receives request failures and recovered panics.
+	Logger *slog.Logger
+	// MaxStale is the longest leader silence after which a default read is
+	// forwarded to the leader instead of being served locally.
+	MaxStale time.Duration
+	// LeaderWait is how long a request that needs the leader waits for one
+	// to be known before it is answered 503.
+	LeaderWait time.Duration
+	// MinIndexWait bounds the wait for X-Wsd-Min-Index (and for the read
+	// index of a linearizable read) to be applied locally.
+	MinIndexWait time.Duration
+	// MaxBodyBytes is the largest request body accepted; larger is a 413.
+	MaxBodyBytes int64
+	// ForwardTransport carries requests proxied to the leader. It should
+	// pool connections; nil means NewForwardTransport(nil), released by
+	// Close. A cluster that serves HTTPS passes
+	// NewForwardTransport(itsClientTLS).
+	ForwardTransport http.RoundTripper
+	// Registerer, when set, receives the HTTP request metrics.
+	Registerer prometheus.Registerer
+}
+
+// Defaults of Config.
+const (
+	DefaultMaxStale     = 5 * time.Second
+	DefaultLeaderWait   = 7 * time.Second
+	DefaultMinIndexWait = 5 * time.Second
+	DefaultMaxBodyBytes = 64 << 10
+)
+
+// DefaultConfig returns a configuration with the defaults filled in; the
+// caller sets Cluster (and usually Logger and Registerer).
+func DefaultConfig() Config {
+	return Config{
+		MaxStale:     DefaultMaxStale,
+		LeaderWait:   DefaultLeaderWait,
+		MinIndexWait: DefaultMinIndexWait,
+		MaxBodyBytes: DefaultMaxBodyBytes,
+	}
+}
+
+// Validate checks the configuration and fills zero fields with defaults.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Cluster == nil {
+		errs = append(errs, errors.New("httpapi: cluster is nil"))
+	}
+	for _, d := range []struct {
+		name string
+		v    *time.Duration
+		def  time.Duration
+	}{
+		{"max stale", &c.MaxStale, DefaultMaxStale},
+		{"leader wait", &c.LeaderWait, DefaultLeaderWait},
+		{"min index wait", &c.MinIndexWait, DefaultMinIndexWait},
+	} {
+		switch {
+		case *d.v < 0:
+			errs = append(errs, fmt.Errorf("httpapi: %s %s is negative", d.name, *d.v))
+		case *d.v == 0:
+			*d.v = d.def
+		}
+	}
+	switch {
+	case c.MaxBodyBytes < 0:
+		errs = append(errs, fmt.Errorf("httpapi: max body bytes %d is negative", c.MaxBodyBytes))
+	case c.MaxBodyBytes == 0:
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return errors.Join(errs...)
+}
+
+// Server serves the HTTP API of one node.
+type Server struct {
+	cfg       Config
+	c         Cluster
+	log       *slog.Logger
+	transport http.RoundTripper
+	// ownTransport is the transport New created, closed by Close.
+	ownTransport *http.Transport
+	metrics      *httpMetrics
+	handler      http.Handler
+	bufs         sync.Pool // *bytes.Buffer for response encoding
+
+	// Constant header values, shared by every response (net/http never
+	// modifies header slices it is given).
+	hdrJSON, hdrTrue, hdrFalse, hdrZero, hdrRetry []string
+}
+
+// New builds a Server from cfg.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:       cfg,
+		c:         cfg.Cluster,
+		log:       cfg.Logger,
+		transport: cfg.ForwardTransport,
+		hdrJSON:   []string{"application/json"},
+		hdrTrue:   []string{"true"},
+		hdrFalse:  []string{"false"},
+		hdrZero:   []string{"0"},
+		hdrRetry:  []string{"1"},
+	}
+	s.bufs.New = func() any { return new(bytes.Buffer) }
+	if s.transport == nil {
+		s.ownTransport = NewForwardTransport(nil)
+		s.transport = s.ownTransport
+	}
+	if cfg.Registerer != nil {
+		m, err := newHTTPMetrics(cfg.Registerer)
+		if err != nil {
+			return nil, err
+		}
+		s.metrics = m
+	}
+	s.handler = s.recoverer(s.meta(s.router()))
+	return s, nil
+}
+
+// NewForwardTransport returns a pooled transport for requests proxied to
+// the leader, using tlsConfig (nil for plain HTTP) towards peers. It never
+// uses an HTTP proxy from the environment.
+func NewForwardTransport(tlsConfig *tls.Config) *http.Transport {
+	return &http.Transport{
+		TLSClientConfig: tlsConfig,
+		Proxy:           nil, // node-to-node traffic never goes through an HTTP proxy
+		DialContext: (&net.Dialer{
+			Timeout:   3 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		MaxIdleConns:        256,
+		MaxIdleConnsPerHost: 64,
+		// Shorter than the peers' server idle timeout (2 minutes in
+		// cmd/wsd), so this side usually closes an idle connection first
+		// and a forwarded write is rarely sent on one the leader is
+		// closing (which would make its outcome unknown).
+		IdleConnTimeout:       60 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// Handler returns the HTTP handler of the API.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close releases the idle connections of the transport New created. The
+// handler stays usable.
+func (s *Server) Close() error {
+	if s.ownTransport != nil {
+		s.ownTransport.CloseIdleConnections()
+	}
+	return nil
+}
+
+// router builds the route table. Each path has one route whose handler
+// dispatches on the method, so a wrong method on a known path is a 405
+// with Allow, and an unknown path is a JSON 404.
+func (s *Server) router() http.Handler {
+	r := mux.NewRouter()
+	// Match on the escaped path, so an entity name sent as a%2Fb stays one
+	// path segment, and never clean or redirect paths: an entity name may
+	// contain "//" or "..".
+	r.UseEncodedPath()
+	r.SkipClean(true)
+	r.NotFoundHandler = s.instrument("unmatched", s.wrap(s.notFound))
+	r.MethodNotAllowedHandler = r.NotFoundHandler
+
+	ws := client.BasePath + "/workspaces"
+	s.route(r, ws,
+		get(s.listWorkspaces),
+		write(http.MethodPost, s.createWorkspace))
+	s.route(r, ws+"/{name}",
+		get(s.getWorkspace),
+		write(http.MethodPut, s.updateWorkspace),
+		write(http.MethodDelete, s.deleteWorkspace))
+	s.route(r, ws+"/{ws}/entity-refs",
+		get(s.listRefs))
+	s.route(r, ws+"/{ws}/entity-refs/{entity_type}/{entity_name:.+}",
+		write(http.MethodPut, s.acquireRef),
+		write(http.MethodDelete, s.releaseRef))
+	s.route(r, ws+"/{ws}/usage",
+		get(s.usage))
+
+	s.route(r, "/healthz", get(s.healthz))
+	s.route(r, "/readyz", get(s.readyz))
+	s.route(r, "/v1/cluster/status", get(s.clusterStatus))
+	s.route(r, "/v1/cluster/members", get(s.clusterMembers))
+	s.route(r, readIndexPath, get(s.readIndex))
+	return r
+}
+
+// endpoint answers one request. It returns the reply to encode, or an
+// error for writeError; errProxied means the answer was already written.
+type endpoint func(w http.ResponseWriter, r *http.Request) (reply, error)
+
+// writeEndpoint is an endpoint that changes state. It runs on the leader
+// only and gets the request body, already read and size-checked.
+type writeEndpoint func(w http.ResponseWriter, r *http.Request, body []byte) (reply, error)
+
+// reply is a successful answer: status, body and the log index it
+// reflects (0: the node's current index).
+type reply struct {
+	status int
+	index  uint64
+	body   any
+}
+
+type methodHandler struct {
+	method string
+	read   endpoint
+	write  writeEndpoint
+}
+
+func get(e endpoint) methodHandler { return methodHandler{method: http.MethodGet, read: e} }
+
+func write(method string, e writeEndpoint) methodHandler {
+	return methodHandler{method: method, write: e}
+}
+
+// methodSwitch dispatches one path's requests on their method.
+type methodSwitch struct {
+	s       *Server
+	methods []string
+	hs      []http.Handler
+	allow   []string
+}
+
+func (m *methodSwitch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	for i, method := range m.methods {
+		if r.Method == method {
+			m.hs[i].ServeHTTP(w, r)
+			return
+		}
+	}
+	w.Header()["Allow"] = m.allow
+	m.s.writeError(w, r, 0, errMethodNotAllowed)
+}
+
+func (s *Server) route(r *mux.Router, tmpl string, ms ...methodHandler) {
+	sw := &methodSwitch{s: s}
+	for _, m := range ms {
+		var h http.Handler
+		if m.write != nil {
+			h = s.wrap(s.leaderWrite(m.write))
+		} else {
+			h = s.wrap(m.read)
+		}
+		sw.methods = append(sw.methods, m.method)
+		sw.hs = append(sw.hs, h)
+	}
+	sw.allow = []string{strings.Join(sw.methods, ", ")}
+	r.Handle(tmpl, s.instrument(tmpl, sw))
+}
+
+// wrap turns an endpoint into a handler that writes its reply or error.
+func (s *Server) wrap(e endpoint) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rep, err := e(w, r)
+		switch {
+		case err == errProxied:
+		case err != nil:
+			s.writeError(w, r, rep.index, err)
+		default:
+			s.writeJSON(w, rep.status, rep.index, rep.body)
+		}
+	})
+}
+
+// leaderWrite reads the body of a write and runs it here when this node
+// leads, or proxies it to the leader.
+func (s *Server) leaderWrite(e writeEndpoint) endpoint {
+	return func(w http.ResponseWriter, r *http.Request) (reply, error) {
+		body, err := s.readBody(w, r)
+		if err != nil {
+			return reply{}, err
+		}
+		if !s.c.IsLeader() {
+			return reply{}, s.proxy(w, r, body, true)
+		}
+		return e(w, r, body)
+	}
+}
+
+// meta sets the headers every response carries; X-Wsd-Index is set when
+// the answer is written, once it is known which state it reflects.
+func (s *Server) meta(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h["Content-Type"] = s.hdrJSON
+		if s.c.IsLeader() {
+			h[client.HeaderKnownLeader] = s.hdrTrue
+			h[client.HeaderLastContact] = s.hdrZero
+		} else {
+			if _, ok := s.c.Leader(); ok {
+				h[client.HeaderKnownLeader] = s.hdrTrue
+			} else {
+				h[client.HeaderKnownLeader] = s.hdrFalse
+			}
+			h[client.HeaderLastContact] = []string{lastContactMS(s.c.LastContact())}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// lastContactMS renders the leader silence in milliseconds; -1 when this
+// node has never heard from a leader.
+func lastContactMS(d time.Duration) string {
+	if d >= 1<<62 {
+		return "-1"
+	}
+	return strconv.FormatInt(d.Milliseconds(), 10)
+}
+
+// recoverer turns a panic into a logged 500.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler { // net/http aborts the response quietly
+				panic(v)
+			}
+			s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			s.writeError(w, r, 0, errPanic)
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// writeJSON encodes body into a pooled buffer and writes it with status
+// and X-Wsd-Index (the node's current index when idx is 0).
+func (s *Server) writeJSON(w http.ResponseWriter, status int, idx uint64, body any) {
+	buf := s.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			s.bufs.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(body); err != nil {
+		s.log.Error("encoding response", "status", status, "err", err)
+		buf.Reset()
+		buf.WriteString(`{"detail":"Internal Server Error"}` + "\n")
+		status = http.StatusInternalServerError
+		w.Header().Set(client.HeaderErrorCode, codeInternal)
+	}
+	if idx == 0 {
+		idx = s.c.FSM().State().Index()
+	}
+	h := w.Header()
+	h[client.HeaderIndex] = []string{strconv.FormatUint(idx, 10)}
+	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// principal is the caller recorded in created_by/updated_by. Auth is not
+// wired yet: every caller is anonymous.
+func principal(_ *http.Request) string { return "" }
+
+// now is the timestamp of a command proposed by this node.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

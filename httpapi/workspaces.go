@@ -1,0 +1,145 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/wsd-dev/wsd/client"
+	"github.com/wsd-dev/wsd/cluster"
+	"github.com/wsd-dev/wsd/fsm"
+)
+
+// workspaceDTO is the wire form of a workspace.
+func workspaceDTO(w *fsm.Workspace) client.Workspace {
+	return client.Workspace{
+		ID:          w.ID,
+		Name:        w.Name,
+		Description: w.Description,
+		CreatedAt:   client.Time{Time: w.CreatedAt},
+		CreatedBy:   w.CreatedBy,
+		UpdatedAt:   client.Time{Time: w.UpdatedAt},
+		UpdatedBy:   w.UpdatedBy,
+	}
+}
+
+// apply proposes c on this node. If leadership was lost between the check
+// and the proposal (ErrNotLeader: nothing was proposed), the request is
+// forwarded, once, to the new leader; errProxied then means it answered.
+func (s *Server) apply(w http.ResponseWriter, r *http.Request, body []byte, c fsm.Command) (fsm.Result, error) {
+	res, err := s.c.Apply(r.Context(), c)
+	if errors.Is(err, cluster.ErrNotLeader) && !errors.Is(err, cluster.ErrOutcomeUnknown) {
+		return fsm.Result{}, s.proxy(w, r, body, true)
+	}
+	return res, err
+}
+
+// createWorkspace: POST /workspaces. ?wait_role_propagation= is accepted
+// and ignored: role bindings commit with the workspace.
+func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request, body []byte) (reply, error) {
+	in, is := decodeCreateWorkspace(body)
+	if err := is.err(); err != nil {
+		return reply{}, err
+	}
+	res, err := s.apply(w, r, body, &fsm.CreateWorkspace{
+		ID:          uuid.NewString(),
+		Name:        in.Name,
+		Description: in.Description,
+		At:          now(),
+		By:          principal(r),
+	})
+	if err != nil {
+		return reply{index: res.Index}, err
+	}
+	return reply{status: http.StatusCreated, index: res.Index, body: workspaceDTO(res.Workspace)}, nil
+}
+
+// listWorkspaces: GET /workspaces.
+func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request) (reply, error) {
+	q := parseQuery(r.URL.RawQuery)
+	var is issues
+	ro := parseReadOpts(r, &q, &is)
+	p := parseList(&q, true, &is)
+	if err := is.err(); err != nil {
+		return reply{}, err
+	}
+	st, err := s.readState(w, r, ro)
+	if err != nil {
+		return reply{}, err
+	}
+	list, total := st.ListWorkspaces(fsm.ListQuery{Sort: p.sort, Filter: p.filter, Offset: p.offset(), Limit: p.pageSize})
+	data := make([]client.Workspace, len(list))
+	for i, ws := range list {
+		data[i] = workspaceDTO(ws)
+	}
+	return reply{status: http.StatusOK, index: st.Index(), body: client.WorkspacePage{
+		Data:       data,
+		Pagination: p.pagination(len(data), total),
+		Sort:       p.sort.String(),
+		Filter:     filterEcho(p.filter),
+	}}, nil
+}
+
+// getWorkspace: GET /workspaces/{name}.
+func (s *Server) getWorkspace(w http.ResponseWriter, r *http.Request) (reply, error) {
+	q := parseQuery(r.URL.RawQuery)
+	var is issues
+	ro := parseReadOpts(r, &q, &is)
+	if err := is.err(); err != nil {
+		return reply{}, err
+	}
+	st, err := s.readState(w, r, ro)
+	if err != nil {
+		return reply{}, err
+	}
+	name, _ := pathVar(r, "name")
+	ws, ok := st.Workspace(name)
+	if !ok {
+		return reply{index: st.Index()}, workspaceNotFound(name)
+	}
+	return reply{status: http.StatusOK, index: st.Index(), body: workspaceDTO(ws)}, nil
+}
+
+// updateWorkspace: PUT /workspaces/{name} {"description"}. An absent
+// description is left as it is, null clears it; a name other than the
+// path's is refused.
+func (s *Server) updateWorkspace(w http.ResponseWriter, r *http.Request, body []byte) (reply, error) {
+	name, ok := pathVar(r, "name")
+	in, is := decodeUpdateWorkspace(body, name)
+	if err := is.err(); err != nil {
+		return reply{}, err
+	}
+	if !ok || fsm.ValidateName(name) != "" {
+		return reply{}, workspaceNotFound(name)
+	}
+	res, err := s.apply(w, r, body, &fsm.UpdateWorkspace{
+		Name:           name,
+		Description:    in.Description,
+		DescriptionSet: in.DescriptionSet,
+		At:             now(),
+		By:             principal(r),
+	})
+	if err != nil {
+		return reply{index: res.Index}, err
+	}
+	return reply{status: http.StatusOK, index: res.Index, body: workspaceDTO(res.Workspace)}, nil
+}
+
+// deleteWorkspace: DELETE /workspaces/{name}.
+func (s *Server) deleteWorkspace(w http.ResponseWriter, r *http.Request, body []byte) (reply, error) {
+	name, ok := pathVar(r, "name")
+	if !ok || fsm.ValidateName(name) != "" {
+		return reply{}, workspaceNotFound(name)
+	}
+	at := now()
+	res, err := s.apply(w, r, body, &fsm.DeleteWorkspace{Name: name, At: at, By: principal(r)})
+	if err != nil {
+		return reply{index: res.Index}, err
+	}
+	return reply{status: http.StatusOK, index: res.Index, body: client.DeleteResponse{
+		Message:   "Workspace deleted",
+		ID:        name,
+		DeletedAt: client.Time{Time: at},
+	}}, nil
+}
