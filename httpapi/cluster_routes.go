@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"github.com/gorilla/mux"
 	"net/http"
 
 	"github.com/wsd-dev/wsd/client"
@@ -10,6 +11,13 @@ import (
 )
 
 // clusterStatus: GET /v1/cluster/status, this node's view of the cluster.
+// clusterRoutes registers the cluster admin API.
+func (s *Server) clusterRoutes(r *mux.Router) {
+	s.route(r, "/v1/cluster/status", get(s.clusterStatus))
+	s.route(r, "/v1/cluster/members", get(s.clusterMembers))
+	s.route(r, readIndexPath, get(s.readIndex))
+}
+
 func (s *Server) clusterStatus(http.ResponseWriter, *http.Request) (reply, error) {
 	st := s.c.Status()
 	return reply{status: http.StatusOK, index: st.FSMIndex, body: st}, nil

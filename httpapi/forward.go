@@ -85,9 +85,35 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, body []byte, isWr
 	if err != nil {
 		return err
 	}
+	// A leader that cannot be reached (nothing was sent) may be dead and
+	// about to be replaced: keep trying, with whoever is leader then, for
+	// up to LeaderWait before answering 503.
+	deadline := time.Now().Add(s.cfg.LeaderWait)
+	for {
+		resp, base, err := s.forwardOnce(r, body, hops, isWrite)
+		if err == nil {
+			defer resp.Body.Close()
+			return s.copyAnswer(w, resp)
+		}
+		var he *httpError
+		retryable := errors.As(err, &he) && he.code == client.CodeNoLeader
+		if !retryable || time.Now().After(deadline) || r.Context().Err() != nil {
+			return err
+		}
+		s.log.Debug("leader unreachable; retrying", "leader", base, "err", err)
+		select {
+		case <-time.After(leaderPoll * 2):
+		case <-r.Context().Done():
+			return r.Context().Err()
+		}
+	}
+}
+
+// forwardOnce sends r to the leader as it is known now.
+func (s *Server) forwardOnce(r *http.Request, body []byte, hops int, isWrite bool) (*http.Response, string, error) {
 	base, err := s.waitLeader(r.Context())
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	target := base + r.URL.EscapedPath()
 	if r.URL.RawQuery != "" {
@@ -104,7 +130,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, body []byte, isWr
 	out, err := http.NewRequestWithContext(ctx, r.Method, target, rd)
 	if err != nil {
 		s.log.Warn("cannot build the request to the leader", "leader", base, "err", err)
-		return unreachableLeader("The leader's address " + base + " is not usable")
+		return nil, base, unreachableLeader("The leader's address " + base + " is not usable")
 	}
 	out.Header = r.Header.Clone()
 	if out.Header == nil {
@@ -117,16 +143,20 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, body []byte, isWr
 	if err != nil {
 		switch {
 		case r.Context().Err() != nil:
-			return r.Context().Err()
+			return nil, base, r.Context().Err()
 		case !sent.Load():
-			return unreachableLeader("The leader at " + base + " could not be reached; retry shortly")
+			return nil, base, unreachableLeader("The leader at " + base + " could not be reached; retry shortly")
 		case isWrite:
-			return outcomeUnknown("The write was sent to the leader at " + base + " but no answer came back: it may or may not have been applied. Read the current state before repeating it.")
+			return nil, base, outcomeUnknown("The write was sent to the leader at " + base + " but no answer came back: it may or may not have been applied. Read the current state before repeating it.")
 		default:
-			return unavailable("The leader at " + base + " did not answer; retry shortly")
+			return nil, base, unavailable("The leader at " + base + " did not answer; retry shortly")
 		}
 	}
-	defer resp.Body.Close()
+	return resp, base, nil
+}
+
+// copyAnswer writes the leader's answer (status, headers, body) unchanged.
+func (s *Server) copyAnswer(w http.ResponseWriter, resp *http.Response) error {
 	dst := w.Header()
 	for k := range dst {
 		delete(dst, k) // the leader's headers replace this node's

@@ -214,11 +214,13 @@ func (s *Server) router() http.Handler {
 	s.route(r, ws+"/{ws}/usage",
 		get(s.usage))
 
+	s.projectRoutes(r)
+	s.memberRoutes(r)
+
 	s.route(r, "/healthz", get(s.healthz))
 	s.route(r, "/readyz", get(s.readyz))
-	s.route(r, "/v1/cluster/status", get(s.clusterStatus))
-	s.route(r, "/v1/cluster/members", get(s.clusterMembers))
-	s.route(r, readIndexPath, get(s.readIndex))
+	s.clusterRoutes(r)
+	s.opsRoutes(r)
 	return r
 }
 

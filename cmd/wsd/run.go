@@ -134,10 +134,14 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	hcfg.MaxStale = cfg.MaxStale
 	hcfg.LeaderWait = cfg.LeaderWait
 	hcfg.Registerer = reg
+	if sec.peerTLS != nil {
+		hcfg.ForwardTransport = httpapi.NewForwardTransport(sec.peerTLS)
+	}
 	api, err := httpapi.New(hcfg)
 	if err != nil {
 		return err
 	}
+	defer api.Close()
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttpHandler(reg))
 	mux.Handle("/", api.Handler())

@@ -213,7 +213,11 @@ func TestCluster_quorumLoss(t *testing.T) {
 	if r.code != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
 		t.Fatalf("write without quorum = %v (Retry-After %q), want 503 with Retry-After", r, r.header.Get("Retry-After"))
 	}
-	t.Logf("write without quorum answered 503 after %v", time.Since(start))
+	waited := time.Since(start)
+	t.Logf("write without quorum answered 503 after %v", waited)
+	if waited < 2500*time.Millisecond {
+		t.Fatalf("write without quorum answered after %v, want it to wait for a leader (--leader-wait=3s) first", waited)
+	}
 	// Stale reads still answer from the local state.
 	sr, err := c.do(http.MethodGet, alone.url()+base+"/workspaces/pre?consistency=stale", nil)
 	if err != nil || sr.code != http.StatusOK {
