@@ -8,7 +8,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME  ?= 4s
 
 
-.PHONY: all build run test unit fuzz chart-test lint e2e-long bench clean
+.PHONY: all build run test unit e2e fuzz chart-test lint e2e-long bench clean
 
 all: build
 
@@ -19,10 +19,16 @@ build:
 run: build
 	./bin/wsd
 
-test: unit fuzz chart-test
+test: unit e2e fuzz chart-test
 
+# Package tests with the race detector (everything but the process-level
+# e2e suite, which runs on its own so its clusters have the CPUs).
 unit:
-	$(GO) test -race -count=1 -timeout 14m ./...
+	$(GO) test -race -count=1 -timeout 10m $$($(GO) list ./... | grep -v /test/e2e)
+
+# Black-box tests against real wsd processes (built without -race).
+e2e:
+	$(GO) test -count=1 -timeout 10m ./test/e2e/...
 
 # Every fuzz target in the tree, each for FUZZTIME, from its seed corpus.
 fuzz:
@@ -49,8 +55,11 @@ lint:
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./fsm
 
+# Long fault run (test/e2e/fault_long_test.go): WSD_E2E_LONG_DURATION of
+# fault rounds (default 20m), WSD_E2E_SEED to repeat an order of faults.
+# -v shows each round and the "faults summary:" line.
 e2e-long:
-	$(GO) test -count=1 -timeout 60m -tags e2elong ./test/e2e/...
+	$(GO) test -v -count=1 -timeout 60m -tags e2elong ./test/e2e/...
 
 clean:
 	rm -rf bin
