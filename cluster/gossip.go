@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -62,7 +63,11 @@ func newGossip(cfg Config, self Meta, onPeer func(Peer)) (*gossip, error) {
 		host = "0.0.0.0"
 	}
 	mc.BindAddr, mc.BindPort = host, port
-	ahost, aport, err := splitHostPort(cfg.AdvertiseGossip)
+	advGossip, err := resolveHostPort(context.Background(), cfg.AdvertiseGossip)
+	if err != nil {
+		return nil, fmt.Errorf("advertise gossip addr: %w", err)
+	}
+	ahost, aport, err := splitHostPort(advGossip)
 	if err != nil {
 		return nil, fmt.Errorf("advertise gossip addr: %w", err)
 	}

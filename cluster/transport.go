@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -15,7 +16,11 @@ import (
 // verify the peer against the cluster CA, so a node without it cannot join
 // or be joined).
 func newTransport(cfg Config, log hclog.Logger) (*raft.NetworkTransport, error) {
-	adv, err := net.ResolveTCPAddr("tcp", cfg.AdvertiseRaft)
+	resolved, err := resolveHostPort(context.Background(), cfg.AdvertiseRaft)
+	if err != nil {
+		return nil, fmt.Errorf("advertise raft addr: %w", err)
+	}
+	adv, err := net.ResolveTCPAddr("tcp", resolved)
 	if err != nil {
 		return nil, fmt.Errorf("advertise raft addr %q: %w", cfg.AdvertiseRaft, err)
 	}
