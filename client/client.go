@@ -278,6 +278,26 @@ func (c *Client) do(ctx context.Context, cl call, out any) (int, error) {
 	}
 }
 
+// getJSON reads path (with query q and the read options) into a new T.
+func getJSON[T any](ctx context.Context, c *Client, path string, q url.Values, opts []ReadOption) (*T, error) {
+	ro := newReadOptions(opts)
+	var v T
+	if _, err := c.do(ctx, call{method: http.MethodGet, path: path, query: ro.query(q), read: true, opts: ro}, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// sendJSON sends a write with body (nil for none) and decodes the answer
+// into a new T.
+func sendJSON[T any](ctx context.Context, c *Client, method, path string, body any) (*T, error) {
+	var v T
+	if _, err := c.do(ctx, call{method: method, path: path, body: body}, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
 // classify applies the retry policy to a failed attempt: whether to try
 // again, whether to move to the next endpoint first, and how long to wait.
 //

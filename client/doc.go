@@ -1,7 +1,7 @@
 // Package client is the Go client of wsd, the workspace metadata service.
 // Platform services use it to create, read, list, update and delete
-// workspaces and to hold entity references on them (a workspace cannot be
-// deleted while a reference is held).
+// workspaces and their projects, and to hold entity references on them (a
+// workspace cannot be deleted while a reference or a project is held in it).
 //
 // It imports only the standard library: no raft, no storage engine and no
 // wsd server package, so importing it adds nothing to a service's build.
@@ -17,6 +17,15 @@
 //
 // Every call takes a context first; the context bounds the whole call,
 // retries included.
+//
+// # Authentication and members
+//
+// When the cluster has authentication on, set Config.Token: it is sent as
+// "Authorization: Bearer <Token>" on every call. A call without valid
+// credentials fails with ErrUnauthorized, one without the needed role with
+// ErrForbidden. The members of a workspace (who holds which role) are
+// managed with WorkspaceMembers, AddMember, SetMemberRoles and
+// RemoveMember; Members lists the servers of the cluster.
 //
 // # Errors
 //

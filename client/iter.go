@@ -13,10 +13,26 @@ import (
 // while iterating may be missed or seen twice; sort by name for a stable
 // order.
 func (c *Client) Workspaces(ctx context.Context, lo ListOptions, opts ...ReadOption) iter.Seq2[Workspace, error] {
-	return func(yield func(Workspace, error) bool) {
-		pageAll(ctx, lo.Page, func(ctx context.Context, page int) ([]Workspace, Pagination, error) {
+	return sortedPages(ctx, lo, func(ctx context.Context, lo ListOptions) (*WorkspacePage, error) {
+		return c.ListWorkspaces(ctx, lo, opts...)
+	})
+}
+
+// Projects iterates over the projects of workspace ws, page by page, like
+// Workspaces.
+func (c *Client) Projects(ctx context.Context, ws string, lo ListOptions, opts ...ReadOption) iter.Seq2[Project, error] {
+	return sortedPages(ctx, lo, func(ctx context.Context, lo ListOptions) (*ProjectPage, error) {
+		return c.ListProjects(ctx, ws, lo, opts...)
+	})
+}
+
+// sortedPages iterates over the items of a sorted, filtered list, reading
+// its pages with list from lo.Page on.
+func sortedPages[T any](ctx context.Context, lo ListOptions, list func(context.Context, ListOptions) (*Page[T], error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		pageAll(ctx, lo.Page, func(ctx context.Context, page int) ([]T, Pagination, error) {
 			lo.Page = page
-			p, err := c.ListWorkspaces(ctx, lo, opts...)
+			p, err := list(ctx, lo)
 			if err != nil {
 				return nil, Pagination{}, err
 			}

@@ -60,7 +60,7 @@ func (o readOptions) query(q url.Values) url.Values {
 	return q
 }
 
-// CreateOption tunes CreateWorkspace.
+// CreateOption tunes CreateWorkspace and CreateProject.
 type CreateOption func(*createOptions)
 
 type createOptions struct {
@@ -68,14 +68,14 @@ type createOptions struct {
 	existOK     bool
 }
 
-// WithDescription sets the description of the new workspace.
+// WithDescription sets the description of the new workspace or project.
 func WithDescription(d string) CreateOption {
 	return func(o *createOptions) { o.description = &d }
 }
 
-// ExistOK makes CreateWorkspace return the existing workspace, read back
-// with GET, when the name is already taken, instead of ErrAlreadyExists.
-// The existing workspace's description is left as it is.
+// ExistOK makes CreateWorkspace (CreateProject) return the existing
+// workspace (project), read back with GET, when the name is already taken,
+// instead of ErrAlreadyExists. The existing description is left as it is.
 func ExistOK() CreateOption {
 	return func(o *createOptions) { o.existOK = true }
 }
@@ -93,8 +93,9 @@ func InProject(project string) RefOption {
 	return func(o *refOptions) { o.project = project }
 }
 
-// ListOptions selects a page of workspaces. Zero fields use the server's
-// defaults (page 1, 100 per page, sort -created_at, no filter).
+// ListOptions selects a page of workspaces, or of a workspace's projects.
+// Zero fields use the server's defaults (page 1, 100 per page, sort
+// -created_at, no filter).
 type ListOptions struct {
 	Page     int
 	PageSize int

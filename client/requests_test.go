@@ -3,9 +3,11 @@ package client_test
 import (
 	"encoding/json"
 	"errors"
+	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -90,6 +92,34 @@ func TestClient_requests(t *testing.T) {
 			_, err := c.Usage(ctxT(t), "ml-team")
 			return err
 		}, "GET", "/apis/entities/v2/workspaces/ml-team/usage", nil, ""},
+		{"create project", func() error {
+			_, err := c.CreateProject(ctxT(t), "ml-team", "llm", client.WithDescription("LLMs"))
+			return err
+		}, "POST", "/apis/entities/v2/workspaces/ml-team/projects", nil, `{"name":"llm","description":"LLMs"}`},
+		{"get project", func() error {
+			_, err := c.GetProject(ctxT(t), "ml-team", "llm", client.WithConsistency(client.ConsistencyStale))
+			return err
+		}, "GET", "/apis/entities/v2/workspaces/ml-team/projects/llm", url.Values{"consistency": {"stale"}}, ""},
+		{"list projects", func() error {
+			_, err := c.ListProjects(ctxT(t), "ml-team", client.ListOptions{
+				Page: 3, PageSize: 7, Sort: "-name", Filter: map[string]string{"name[$like]": "l%"},
+			}, client.WithConsistency(client.ConsistencyLinearizable))
+			return err
+		}, "GET", "/apis/entities/v2/workspaces/ml-team/projects", url.Values{
+			"page": {"3"}, "page_size": {"7"}, "sort": {"-name"}, "filter[name][$like]": {"l%"}, "consistency": {"linearizable"},
+		}, ""},
+		{"update project", func() error {
+			_, err := c.UpdateProject(ctxT(t), "ml-team", "llm", &desc)
+			return err
+		}, "PUT", "/apis/entities/v2/workspaces/ml-team/projects/llm", nil, `{"description":"ML"}`},
+		{"update project clears", func() error {
+			_, err := c.UpdateProject(ctxT(t), "ml-team", "llm", nil)
+			return err
+		}, "PUT", "/apis/entities/v2/workspaces/ml-team/projects/llm", nil, `{"description":null}`},
+		{"delete project", func() error {
+			_, err := c.DeleteProject(ctxT(t), "ml-team", "llm")
+			return err
+		}, "DELETE", "/apis/entities/v2/workspaces/ml-team/projects/llm", nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -263,7 +293,7 @@ func TestClient_iterators(t *testing.T) {
 			names = append(names, "w"+strconv.Itoa(i))
 		}
 		p.CurrentPageSize = len(names)
-		if r.URL.Path == client.BasePath+"/workspaces" {
+		if r.URL.Path == client.BasePath+"/workspaces" || strings.HasSuffix(r.URL.Path, "/projects") {
 			out := client.WorkspacePage{Pagination: p, Data: []client.Workspace{}}
 			for _, n := range names {
 				out.Data = append(out.Data, workspace(n))
@@ -283,30 +313,13 @@ func TestClient_iterators(t *testing.T) {
 		names func(stopAfter int) ([]string, error)
 	}{
 		{"workspaces", func(stopAfter int) ([]string, error) {
-			var got []string
-			for ws, err := range c.Workspaces(ctxT(t), client.ListOptions{PageSize: size}) {
-				if err != nil {
-					return got, err
-				}
-				got = append(got, ws.Name)
-				if len(got) == stopAfter {
-					break
-				}
-			}
-			return got, nil
+			return collect(c.Workspaces(ctxT(t), client.ListOptions{PageSize: size}), func(w client.Workspace) string { return w.Name }, stopAfter)
+		}},
+		{"projects", func(stopAfter int) ([]string, error) {
+			return collect(c.Projects(ctxT(t), "w", client.ListOptions{PageSize: size}), func(p client.Project) string { return p.Name }, stopAfter)
 		}},
 		{"refs", func(stopAfter int) ([]string, error) {
-			var got []string
-			for ref, err := range c.Refs(ctxT(t), "w", client.RefListOptions{PageSize: size}) {
-				if err != nil {
-					return got, err
-				}
-				got = append(got, ref.EntityName)
-				if len(got) == stopAfter {
-					break
-				}
-			}
-			return got, nil
+			return collect(c.Refs(ctxT(t), "w", client.RefListOptions{PageSize: size}), func(r client.EntityRef) string { return r.EntityName }, stopAfter)
 		}},
 	}
 	for _, tt := range tests {
@@ -332,6 +345,22 @@ func TestClient_iterators(t *testing.T) {
 			}
 		})
 	}
+}
+
+// collect iterates over seq, keeping the name of each item, until an
+// error or, when stopAfter > 0, after stopAfter items.
+func collect[T any](seq iter.Seq2[T, error], name func(T) string, stopAfter int) ([]string, error) {
+	var got []string
+	for v, err := range seq {
+		if err != nil {
+			return got, err
+		}
+		got = append(got, name(v))
+		if len(got) == stopAfter {
+			break
+		}
+	}
+	return got, nil
 }
 
 func TestClient_iteratorError(t *testing.T) {

@@ -70,13 +70,42 @@ type Pagination struct {
 // either an exact string or an operator object such as {"$like":"ml-%"}.
 type Filter map[string]any
 
-// WorkspacePage is one page of GET /workspaces.
-type WorkspacePage struct {
-	Data       []Workspace `json:"data"`
-	Pagination Pagination  `json:"pagination"`
-	Sort       string      `json:"sort"`
-	Filter     Filter      `json:"filter"`
+// Page is one page of a sorted, filtered list: the workspaces, or the
+// projects of one workspace. Both lists take the same page, sort and filter
+// parameters (ListOptions).
+type Page[T any] struct {
+	Data       []T        `json:"data"`
+	Pagination Pagination `json:"pagination"`
+	Sort       string     `json:"sort"`
+	Filter     Filter     `json:"filter"`
 }
+
+// WorkspacePage is one page of GET /workspaces.
+type WorkspacePage = Page[Workspace]
+
+// Project is the project object of the wire contract: a lightweight
+// grouping inside a workspace, named uniquely within it.
+type Project struct {
+	ID          string  `json:"id"`
+	Name        string  `json:"name"`
+	Workspace   string  `json:"workspace"`
+	Description *string `json:"description"`
+	CreatedAt   Time    `json:"created_at"`
+	CreatedBy   string  `json:"created_by"`
+	UpdatedAt   Time    `json:"updated_at"`
+	UpdatedBy   string  `json:"updated_by"`
+}
+
+// ProjectPage is one page of GET /workspaces/{ws}/projects.
+type ProjectPage = Page[Project]
+
+// CreateProjectRequest is the body of POST /workspaces/{ws}/projects: the
+// same as a workspace's.
+type CreateProjectRequest = CreateWorkspaceRequest
+
+// UpdateProjectRequest is the body of PUT /workspaces/{ws}/projects/{name}:
+// the same as a workspace's (names are immutable).
+type UpdateProjectRequest = UpdateWorkspaceRequest
 
 // DeleteResponse is the body of a successful workspace or project delete.
 type DeleteResponse struct {

@@ -18,87 +18,47 @@ func workspacePath(name string) string {
 // Like every write, it is sent again only if it certainly did not reach a
 // server; ErrOutcomeUnknown means it may have been applied.
 func (c *Client) CreateWorkspace(ctx context.Context, name string, opts ...CreateOption) (*Workspace, error) {
+	return create(ctx, c, BasePath+"/workspaces", name, opts, func() (*Workspace, error) {
+		return c.GetWorkspace(ctx, name)
+	})
+}
+
+// create posts {"name","description"?} to path (a workspace or a project
+// create). With ExistOK a taken name is not an error: get reads the
+// existing record back instead.
+func create[T any](ctx context.Context, c *Client, path, name string, opts []CreateOption, get func() (*T, error)) (*T, error) {
 	var o createOptions
 	for _, f := range opts {
 		f(&o)
 	}
-	var ws Workspace
-	_, err := c.do(ctx, call{
-		method: http.MethodPost,
-		path:   BasePath + "/workspaces",
-		body:   CreateWorkspaceRequest{Name: name, Description: o.description},
-	}, &ws)
+	v, err := sendJSON[T](ctx, c, http.MethodPost, path, CreateWorkspaceRequest{Name: name, Description: o.description})
 	if o.existOK && errors.Is(err, ErrConflict) {
 		// The only conflict of a create is a taken name.
-		return c.GetWorkspace(ctx, name)
+		return get()
 	}
-	if err != nil {
-		return nil, err
-	}
-	return &ws, nil
+	return v, err
 }
 
 // GetWorkspace reads the workspace name; ErrNotFound when there is none.
 func (c *Client) GetWorkspace(ctx context.Context, name string, opts ...ReadOption) (*Workspace, error) {
-	ro := newReadOptions(opts)
-	var ws Workspace
-	_, err := c.do(ctx, call{
-		method: http.MethodGet,
-		path:   workspacePath(name),
-		query:  ro.query(nil),
-		read:   true,
-		opts:   ro,
-	}, &ws)
-	if err != nil {
-		return nil, err
-	}
-	return &ws, nil
+	return getJSON[Workspace](ctx, c, workspacePath(name), nil, opts)
 }
 
 // ListWorkspaces reads one page of workspaces. A page past the end has no
 // data. See Workspaces to iterate over every page.
 func (c *Client) ListWorkspaces(ctx context.Context, lo ListOptions, opts ...ReadOption) (*WorkspacePage, error) {
-	ro := newReadOptions(opts)
-	var page WorkspacePage
-	_, err := c.do(ctx, call{
-		method: http.MethodGet,
-		path:   BasePath + "/workspaces",
-		query:  ro.query(lo.query()),
-		read:   true,
-		opts:   ro,
-	}, &page)
-	if err != nil {
-		return nil, err
-	}
-	return &page, nil
+	return getJSON[WorkspacePage](ctx, c, BasePath+"/workspaces", lo.query(), opts)
 }
 
 // UpdateWorkspace sets the description of the workspace name; nil clears
 // it. Names are immutable.
 func (c *Client) UpdateWorkspace(ctx context.Context, name string, description *string) (*Workspace, error) {
-	var ws Workspace
-	_, err := c.do(ctx, call{
-		method: http.MethodPut,
-		path:   workspacePath(name),
-		body:   UpdateWorkspaceRequest{Description: description},
-	}, &ws)
-	if err != nil {
-		return nil, err
-	}
-	return &ws, nil
+	return sendJSON[Workspace](ctx, c, http.MethodPut, workspacePath(name), UpdateWorkspaceRequest{Description: description})
 }
 
 // DeleteWorkspace deletes the workspace name. It fails with ErrNotEmpty
-// while entity references are held in it, with ErrBuiltin for default and
-// system (both are also ErrConflict), and with ErrNotFound.
+// while entity references or projects are held in it, with ErrBuiltin for
+// default and system (both are also ErrConflict), and with ErrNotFound.
 func (c *Client) DeleteWorkspace(ctx context.Context, name string) (*DeleteResponse, error) {
-	var dr DeleteResponse
-	_, err := c.do(ctx, call{
-		method: http.MethodDelete,
-		path:   workspacePath(name),
-	}, &dr)
-	if err != nil {
-		return nil, err
-	}
-	return &dr, nil
+	return sendJSON[DeleteResponse](ctx, c, http.MethodDelete, workspacePath(name), nil)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -105,7 +106,9 @@ func (p *pilot) KnownServers() map[raft.ServerID]*autopilot.Server {
 	return out
 }
 
-// FetchServerStats asks each server for its raft position over HTTP.
+// FetchServerStats asks each server for its raft position over HTTP, at
+// /v1/cluster/status?digest=false: the raft fields only, without the O(n)
+// state digest.
 func (p *pilot) FetchServerStats(ctx context.Context, servers map[raft.ServerID]*autopilot.Server) map[raft.ServerID]*autopilot.ServerStats {
 	type result struct {
 		id    raft.ServerID
@@ -148,8 +151,12 @@ func (p *pilot) fetch(ctx context.Context, id raft.ServerID, s *autopilot.Server
 		return nil, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+		return nil, fmt.Errorf("status of %s: %s", id, resp.Status)
+	}
 	var st Status
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&st); err != nil {
 		return nil, err
 	}
 	if st.ID != string(id) {

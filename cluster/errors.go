@@ -16,4 +16,7 @@ var (
 	ErrOutcomeUnknown = errors.New("the write was proposed but its outcome is unknown")
 	// ErrShutdown: the node is stopping.
 	ErrShutdown = errors.New("the node is shutting down")
+	// ErrOnlyVoter: the operation would leave the cluster without a voter
+	// (the only voter cannot leave, nor hand leadership to anyone).
+	ErrOnlyVoter = errors.New("this node is the only voter of its cluster")
 )

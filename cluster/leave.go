@@ -16,7 +16,7 @@ import (
 func (n *Node) Leave(ctx context.Context) error {
 	if n.IsLeader() {
 		if n.voters() <= 1 {
-			return fmt.Errorf("the only voter cannot leave its cluster")
+			return fmt.Errorf("leave: %w", ErrOnlyVoter)
 		}
 		if err := n.TransferLeadership(ctx); err != nil {
 			return fmt.Errorf("transfer leadership before leaving: %w", err)

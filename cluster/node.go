@@ -405,6 +405,9 @@ func (n *Node) TransferLeadership(ctx context.Context) error {
 	if !n.IsLeader() {
 		return ErrNotLeader
 	}
+	if n.voters() <= 1 {
+		return ErrOnlyVoter
+	}
 	if err := n.raft.LeadershipTransfer().Error(); err != nil {
 		return mapRaftError(err, false)
 	}

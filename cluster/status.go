@@ -5,6 +5,8 @@ import (
 )
 
 // Status is a node's view of the cluster, served at /v1/cluster/status.
+// Digest is empty, and left out of the JSON, when StatusOptions.SkipDigest
+// is set.
 type Status struct {
 	ID            string `json:"id"`
 	State         string `json:"state"`
@@ -15,7 +17,7 @@ type Status struct {
 	LastIndex     uint64 `json:"last_index"`
 	FSMIndex      uint64 `json:"fsm_index"`
 	LastContactMS int64  `json:"last_contact_ms"`
-	Digest        string `json:"digest"`
+	Digest        string `json:"digest,omitempty"`
 	Ready         bool   `json:"ready"`
 }
 
@@ -26,9 +28,19 @@ type Member struct {
 	Leader   bool   `json:"leader"`
 }
 
+// StatusOptions choose what Status computes.
+type StatusOptions struct {
+	// SkipDigest leaves Digest empty: computing it walks the whole state
+	// (O(n)), too much for a frequent poll such as autopilot's.
+	SkipDigest bool
+}
+
 // Status reports this node's raft state and a digest of its FSM content at
 // its applied index, so nodes can be compared.
-func (n *Node) Status() Status {
+func (n *Node) Status() Status { return n.StatusWith(StatusOptions{}) }
+
+// StatusWith is Status with options.
+func (n *Node) StatusWith(opts StatusOptions) Status {
 	st := n.fsm.State()
 	s := Status{
 		ID:           n.cfg.NodeID,
@@ -38,8 +50,10 @@ func (n *Node) Status() Status {
 		AppliedIndex: n.raft.AppliedIndex(),
 		LastIndex:    n.raft.LastIndex(),
 		FSMIndex:     st.Index(),
-		Digest:       st.Digest(),
 		Ready:        n.Ready(),
+	}
+	if !opts.SkipDigest {
+		s.Digest = st.Digest()
 	}
 	if p, ok := n.Leader(); ok {
 		s.Leader = &p

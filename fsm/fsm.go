@@ -30,6 +30,12 @@ type Observer interface {
 	ObserveApply(entries int, d time.Duration)
 }
 
+// SnapshotObserver is an optional interface of an Observer: it receives the
+// size and duration of every snapshot raft persists.
+type SnapshotObserver interface {
+	ObserveSnapshot(bytes int64, d time.Duration)
+}
+
 // Options configure an FSM.
 type Options struct {
 	Logger   *slog.Logger
@@ -165,7 +171,11 @@ func (f *FSM) publishLocked() {
 
 // Snapshot captures the current state; Persist streams it.
 func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
-	return &fsmSnapshot{state: f.cur.Load()}, nil
+	snap := &fsmSnapshot{state: f.cur.Load()}
+	if o, ok := f.obs.(SnapshotObserver); ok {
+		snap.obs = o
+	}
+	return snap, nil
 }
 
 // Restore replaces the whole state with a snapshot stream. The stream is
@@ -188,14 +198,37 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	return nil
 }
 
-type fsmSnapshot struct{ state *State }
+type fsmSnapshot struct {
+	state *State
+	obs   SnapshotObserver // nil: not observed
+}
 
 func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
-	if err := s.state.WriteSnapshot(sink); err != nil {
+	start := time.Now()
+	cw := &countingWriter{w: sink}
+	if err := s.state.WriteSnapshot(cw); err != nil {
 		_ = sink.Cancel()
 		return err
 	}
-	return sink.Close()
+	if err := sink.Close(); err != nil {
+		return err
+	}
+	if s.obs != nil {
+		s.obs.ObserveSnapshot(cw.n, time.Since(start))
+	}
+	return nil
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 func (s *fsmSnapshot) Release() {}

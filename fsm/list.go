@@ -83,6 +83,11 @@ type ListQuery struct {
 	Filter Filter
 	Offset int
 	Limit  int
+	// Visible, when set, hides the records it returns false for: they are
+	// neither listed nor counted, as if they did not exist. Nil shows
+	// everything. Used for State.VisibleTo; it makes the page a filtered
+	// one (a pass over the candidates).
+	Visible func(*Workspace) bool
 }
 
 // sortedTrees are the per-order trees of one record type.
@@ -120,6 +125,14 @@ type scope[T any] struct {
 	// probe returns a record that sorts like the scope's record named name
 	// in the by-name tree.
 	probe func(name string) T
+	// visible applies ListQuery.Visible to a record; nil when the record
+	// type is not subject to it.
+	visible func(q ListQuery, v T) bool
+}
+
+// shown reports whether q's visibility predicate lets v be listed.
+func (sc scope[T]) shown(q ListQuery, v T) bool {
+	return q.Visible == nil || sc.visible == nil || sc.visible(q, v)
 }
 
 // walk visits the scope's records of tree tr in order until visit returns
@@ -150,7 +163,7 @@ func page[T any](sc scope[T], q ListQuery) ([]T, int) {
 	q.Offset = max(q.Offset, 0)
 	q.Limit = min(max(q.Limit, 0), sc.size+1, 1<<30)
 	tr := sc.trees.tree(q.Sort.Field)
-	if q.Filter.IsZero() {
+	if q.Filter.IsZero() && (q.Visible == nil || sc.visible == nil) {
 		n := sc.size
 		if q.Offset >= n || q.Limit <= 0 {
 			return []T{}, n
@@ -185,7 +198,7 @@ func page[T any](sc scope[T], q ListQuery) ([]T, int) {
 			return []T{}, 0
 		}
 		name, by := sc.key(v)
-		if !q.Filter.match(name, by) {
+		if !q.Filter.match(name, by) || !sc.shown(q, v) {
 			return []T{}, 0
 		}
 		if q.Offset > 0 || q.Limit <= 0 {
@@ -197,7 +210,7 @@ func page[T any](sc scope[T], q ListQuery) ([]T, int) {
 	total := 0
 	visit := func(v T) bool {
 		name, by := sc.key(v)
-		if q.Filter.match(name, by) {
+		if q.Filter.match(name, by) && sc.shown(q, v) {
 			if total >= q.Offset && len(out) < q.Limit {
 				out = append(out, v)
 			}
@@ -234,11 +247,14 @@ func (s *State) workspaceScope() scope[*Workspace] {
 		size:  s.wsByName.Len(),
 		key:   func(w *Workspace) (string, string) { return w.Name, w.CreatedBy },
 		probe: func(name string) *Workspace { return &Workspace{Name: name} },
+		visible: func(q ListQuery, w *Workspace) bool {
+			return q.Visible(w)
+		},
 	}
 }
 
 // ListWorkspaces returns one page of workspaces and the number that match
-// the filter.
+// the filter (and q.Visible, when set).
 func (s *State) ListWorkspaces(q ListQuery) ([]*Workspace, int) {
 	return page(s.workspaceScope(), q)
 }

@@ -102,3 +102,35 @@ func (s *Server) readIndexFor(r *http.Request) (uint64, error) {
 	}
 	return s.remoteReadIndex(ctx, r)
 }
+
+// parseReadOnly reads the options of a read that takes no query parameter
+// but ?consistency=.
+func parseReadOnly(r *http.Request) (readOpts, error) {
+	q := parseQuery(r.URL.RawQuery)
+	var is issues
+	ro := parseReadOpts(r, &q, &is)
+	return ro, is.err()
+}
+
+// readIn answers a read of something inside the workspace {ws}: it reads
+// the state ro asks for, refuses a workspace missing from it (404) or a
+// caller without Viewer in it (403), and answers 200 with what answer
+// returns. Answers and errors carry the index of the state read.
+func (s *Server) readIn(w http.ResponseWriter, r *http.Request, ro readOpts, answer func(st *fsm.State, ws string) (any, error)) (reply, error) {
+	st, err := s.readState(w, r, ro)
+	if err != nil {
+		return reply{}, err
+	}
+	ws, _ := pathVar(r, "ws")
+	if _, ok := st.Workspace(ws); !ok {
+		return reply{index: st.Index()}, workspaceNotFound(ws)
+	}
+	if err := s.authorizeRead(r, st, ws); err != nil {
+		return reply{index: st.Index()}, err
+	}
+	body, err := answer(st, ws)
+	if err != nil {
+		return reply{index: st.Index()}, err
+	}
+	return reply{status: http.StatusOK, index: st.Index(), body: body}, nil
+}

@@ -255,6 +255,12 @@ type updateWorkspaceBody struct {
 // decodeUpdateWorkspace decodes {"description"?, "name"?}; a name other
 // than the path's is refused because names are immutable.
 func decodeUpdateWorkspace(body []byte, pathName string) (updateWorkspaceBody, issues) {
+	return decodeUpdate(body, "workspace", pathName)
+}
+
+// decodeUpdate decodes the update body of a workspace or a project (noun),
+// which have the same shape and the same immutable names.
+func decodeUpdate(body []byte, noun, pathName string) (updateWorkspaceBody, issues) {
 	var (
 		out updateWorkspaceBody
 		is  issues
@@ -264,7 +270,7 @@ func decodeUpdateWorkspace(body []byte, pathName string) (updateWorkspaceBody, i
 		case "name":
 			n, ok := decodeString(&is, raw, "body", "name")
 			if ok && n != pathName {
-				is.add("value_error", fmt.Sprintf("Value error, workspace names are immutable: cannot rename '%s' to '%s'", pathName, n), n, "body", "name")
+				is.add("value_error", fmt.Sprintf("Value error, %s names are immutable: cannot rename '%s' to '%s'", noun, pathName, n), n, "body", "name")
 			}
 		case "description":
 			d, ok := decodeNullableString(&is, raw, "body", "description")

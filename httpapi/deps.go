@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/wsd-dev/wsd/cluster"
@@ -26,8 +27,22 @@ type Cluster interface {
 	// WaitApplied waits until the local FSM has applied idx.
 	WaitApplied(ctx context.Context, idx uint64) (*fsm.State, error)
 	Ready() bool
-	Status() cluster.Status
+	// StatusWith is this node's view of the cluster; SkipDigest leaves out
+	// the O(n) state digest.
+	StatusWith(opts cluster.StatusOptions) cluster.Status
 	Members() ([]cluster.Member, error)
+	// Restore (leader only) replaces the whole cluster's state with a
+	// snapshot stream, verified completely first: an error wrapping
+	// fsm.ErrSnapshotCorrupt leaves the cluster unchanged.
+	Restore(ctx context.Context, r io.Reader) error
+	// Leave takes this node out of the cluster for good; the process then
+	// stops.
+	Leave(ctx context.Context) error
+	// RemoveServer (leader only) removes a server from the raft
+	// configuration.
+	RemoveServer(ctx context.Context, id string) error
+	// TransferLeadership (leader only) hands leadership to another voter.
+	TransferLeadership(ctx context.Context) error
 	// FSM gives the local state machine: FSM().State() is the newest
 	// applied state, lock-free.
 	FSM() *fsm.FSM

@@ -1,9 +1,13 @@
 // Package httpapi is wsd's HTTP interface: the entities v2 API for
 // workspaces and entity references (under client.BasePath), the health
-// endpoints and the cluster endpoints (/v1/cluster/...).
+// endpoints, the cluster endpoints (/v1/cluster/...: status, members,
+// leave, remove a member, transfer leadership, snapshot and restore) and
+// /openapi.json, built from the catalog in openapi.go and restricted to the
+// routes actually registered.
 //
 // Invariants:
-//   - Every response is JSON and carries X-Wsd-Index, X-Wsd-Known-Leader and
+//   - Every response is JSON (but the snapshot stream of GET
+//     /v1/cluster/snapshot) and carries X-Wsd-Index, X-Wsd-Known-Leader and
 //     X-Wsd-Last-Contact; every error response also carries
 //     X-Wsd-Error-Code. Errors are turned into statuses in one place
 //     (errors.go); a panic becomes a logged 500, never a dropped connection.
@@ -18,8 +22,25 @@
 //     own.
 //   - Requests are validated before anything is proposed: bad input is a
 //     422 listing every issue found, never a silently dropped field.
+//   - With Config.AuthEnabled, every request under the base path is
+//     authenticated by the node that receives it, before it is read,
+//     routed on or forwarded: no or bad credentials are a 401
+//     {"detail":"Unauthorized"} with WWW-Authenticate: Bearer. A forwarded
+//     request keeps its credentials and the leader authenticates it again.
+//     /healthz, /readyz, /metrics and /v1/cluster/* are not authenticated:
+//     they must only be reachable from the cluster's network (protecting
+//     the cluster admin calls is future work).
+//   - Authorization: every write command carries the caller (nil with
+//     authentication off) and the state machine decides it against the
+//     role bindings at the command's own log index, so a role revoked at
+//     index i never authorises a write committed after i. Reads are
+//     checked on the node that serves them, against the state they are
+//     served from (auth.go: authorizeRead, visibleTo); the workspace list
+//     holds, and counts, only the workspaces the caller holds a role in.
+//     A refusal is a 403 {"detail":"Forbidden"}.
 //
 // Who may import it: cmd/wsd and tests. It imports fsm (state, commands and
-// errors), cluster (its sentinel errors and status types), client (wire
-// DTOs only), gorilla/mux, google/uuid and the Prometheus client.
+// errors), cluster (its sentinel errors and status types), auth (the
+// Authenticator interface and its errors), client (wire DTOs only),
+// gorilla/mux, google/uuid and the Prometheus client.
 package httpapi

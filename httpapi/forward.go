@@ -80,7 +80,8 @@ func (s *Server) waitLeader(ctx context.Context) (string, error) {
 // error to answer with: no_leader when the leader could not be reached
 // (nothing was sent), outcome_unknown when a write was sent but no answer
 // came back.
-func (s *Server) proxy(w http.ResponseWriter, r *http.Request, body []byte, isWrite bool) error {
+func (s *Server) proxy(w http.ResponseWriter, r *http.Request, body []byte, isWrite bool) (err error) {
+	defer s.observeForward(time.Now(), &err)
 	hops, err := nextHops(r)
 	if err != nil {
 		return err
@@ -191,7 +192,8 @@ type readIndexBody struct {
 }
 
 // remoteReadIndex asks the leader for a read index.
-func (s *Server) remoteReadIndex(ctx context.Context, r *http.Request) (uint64, error) {
+func (s *Server) remoteReadIndex(ctx context.Context, r *http.Request) (_ uint64, err error) {
+	defer s.observeForward(time.Now(), &err)
 	hops, err := nextHops(r)
 	if err != nil {
 		return 0, err

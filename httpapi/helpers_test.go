@@ -310,10 +310,19 @@ func (f *fakeCluster) WaitApplied(ctx context.Context, idx uint64) (*fsm.State, 
 	return f.fsm.WaitForIndex(ctx, idx)
 }
 
-func (f *fakeCluster) Ready() bool                        { return true }
-func (f *fakeCluster) Status() cluster.Status             { return cluster.Status{ID: "fake"} }
+func (f *fakeCluster) Ready() bool { return true }
+func (f *fakeCluster) StatusWith(cluster.StatusOptions) cluster.Status {
+	return cluster.Status{ID: "fake"}
+}
 func (f *fakeCluster) Members() ([]cluster.Member, error) { return nil, nil }
 func (f *fakeCluster) FSM() *fsm.FSM                      { return f.fsm }
+
+// The admin calls are leader-only (or, for Leave, not exercised with a
+// fake): the fake refuses them as a follower would.
+func (f *fakeCluster) Restore(context.Context, io.Reader) error   { return cluster.ErrNotLeader }
+func (f *fakeCluster) Leave(context.Context) error                { return cluster.ErrNotLeader }
+func (f *fakeCluster) RemoveServer(context.Context, string) error { return cluster.ErrNotLeader }
+func (f *fakeCluster) TransferLeadership(context.Context) error   { return cluster.ErrNotLeader }
 
 // leaderAt is a Leader func naming a leader at base URL url.
 func leaderAt(url string) func() (cluster.Peer, bool) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -136,6 +137,37 @@ func parseList(q *query, sortFilter bool, is *issues) listParams {
 		}
 	}
 	return p
+}
+
+// parseSortedList validates the query of a sorted, filtered list (the
+// workspaces, or the projects of a workspace): read options, page, sort
+// and filter. Every problem is reported in one 422.
+func parseSortedList(r *http.Request) (readOpts, listParams, error) {
+	q := parseQuery(r.URL.RawQuery)
+	var is issues
+	ro := parseReadOpts(r, &q, &is)
+	p := parseList(&q, true, &is)
+	return ro, p, is.err()
+}
+
+// listQuery is the state machine query for the page p asks for.
+func (p listParams) listQuery() fsm.ListQuery {
+	return fsm.ListQuery{Sort: p.sort, Filter: p.filter, Offset: p.offset(), Limit: p.pageSize}
+}
+
+// sortedPage is the wire form of one page of a sorted, filtered list that
+// holds total matching records, list being those of the page.
+func sortedPage[R, D any](p listParams, list []R, total int, dto func(R) D) client.Page[D] {
+	data := make([]D, len(list))
+	for i, v := range list {
+		data[i] = dto(v)
+	}
+	return client.Page[D]{
+		Data:       data,
+		Pagination: p.pagination(len(data), total),
+		Sort:       p.sort.String(),
+		Filter:     filterEcho(p.filter),
+	}
 }
 
 // parseBoundedInt parses an integer query value within [lo, hi].

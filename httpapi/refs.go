@@ -105,45 +105,24 @@ func (s *Server) listRefs(w http.ResponseWriter, r *http.Request) (reply, error)
 	if err := is.err(); err != nil {
 		return reply{}, err
 	}
-	st, err := s.readState(w, r, ro)
-	if err != nil {
-		return reply{}, err
-	}
-	ws, _ := pathVar(r, "ws")
-	if _, ok := st.Workspace(ws); !ok {
-		return reply{index: st.Index()}, workspaceNotFound(ws)
-	}
-	list, total := st.ListRefs(ws, q.entityType, p.offset(), p.pageSize)
-	data := make([]client.EntityRef, len(list))
-	for i, ref := range list {
-		data[i] = refDTO(ref)
-	}
-	return reply{status: http.StatusOK, index: st.Index(), body: client.EntityRefPage{
-		Data:       data,
-		Pagination: p.pagination(len(data), total),
-	}}, nil
+	return s.readIn(w, r, ro, func(st *fsm.State, ws string) (any, error) {
+		list, total := st.ListRefs(ws, q.entityType, p.offset(), p.pageSize)
+		data := make([]client.EntityRef, len(list))
+		for i, ref := range list {
+			data[i] = refDTO(ref)
+		}
+		return client.EntityRefPage{Data: data, Pagination: p.pagination(len(data), total)}, nil
+	})
 }
 
 // usage: GET /workspaces/{ws}/usage.
 func (s *Server) usage(w http.ResponseWriter, r *http.Request) (reply, error) {
-	q := parseQuery(r.URL.RawQuery)
-	var is issues
-	ro := parseReadOpts(r, &q, &is)
-	if err := is.err(); err != nil {
-		return reply{}, err
-	}
-	st, err := s.readState(w, r, ro)
+	ro, err := parseReadOnly(r)
 	if err != nil {
 		return reply{}, err
 	}
-	ws, _ := pathVar(r, "ws")
-	if _, ok := st.Workspace(ws); !ok {
-		return reply{index: st.Index()}, workspaceNotFound(ws)
-	}
-	u := st.Usage(ws)
-	return reply{status: http.StatusOK, index: st.Index(), body: client.Usage{
-		Workspace: ws,
-		Total:     u.Total,
-		ByType:    u.ByType,
-	}}, nil
+	return s.readIn(w, r, ro, func(st *fsm.State, ws string) (any, error) {
+		u := st.Usage(ws)
+		return client.Usage{Workspace: ws, Total: u.Total, ByType: u.ByType}, nil
+	})
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wsd-dev/wsd/auth"
 	"github.com/wsd-dev/wsd/client"
 )
 
@@ -46,6 +47,14 @@ type Config struct {
 	ForwardTransport http.RoundTripper
 	// Registerer, when set, receives the HTTP request metrics.
 	Registerer prometheus.Registerer
+	// AuthEnabled turns authentication and authorization on: every
+	// request under the base path must carry credentials that
+	// Authenticator accepts (else 401), writes carry the caller to the
+	// state machine and reads are checked against the role bindings (else
+	// 403). Off, every caller may do everything and is recorded as "".
+	AuthEnabled bool
+	// Authenticator decides who is calling; required when AuthEnabled.
+	Authenticator auth.Authenticator
 }
 
 // Defaults of Config.
@@ -94,6 +103,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("httpapi: max body bytes %d is negative", c.MaxBodyBytes))
 	case c.MaxBodyBytes == 0:
 		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.AuthEnabled && c.Authenticator == nil {
+		errs = append(errs, errors.New("httpapi: authentication is enabled without an authenticator"))
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -195,7 +207,7 @@ func (s *Server) router() http.Handler {
 	// contain "//" or "..".
 	r.UseEncodedPath()
 	r.SkipClean(true)
-	r.NotFoundHandler = s.instrument("unmatched", s.wrap(s.notFound))
+	r.NotFoundHandler = s.instrument("unmatched", s.authenticate(s.wrap(s.notFound)))
 	r.MethodNotAllowedHandler = r.NotFoundHandler
 
 	ws := client.BasePath + "/workspaces"
@@ -284,7 +296,7 @@ func (s *Server) route(r *mux.Router, tmpl string, ms ...methodHandler) {
 		sw.hs = append(sw.hs, h)
 	}
 	sw.allow = []string{strings.Join(sw.methods, ", ")}
-	r.Handle(tmpl, s.instrument(tmpl, sw))
+	r.Handle(tmpl, s.instrument(tmpl, s.authenticate(sw)))
 }
 
 // wrap turns an endpoint into a handler that writes its reply or error.
@@ -393,10 +405,6 @@ func (s *Server) writeJSON(w http.ResponseWriter, status int, idx uint64, body a
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
-
-// principal is the caller recorded in created_by/updated_by. Auth is not
-// wired yet: every caller is anonymous.
-func principal(_ *http.Request) string { return "" }
 
 // now is the timestamp of a command proposed by this node.
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

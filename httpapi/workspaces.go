@@ -24,10 +24,12 @@ func workspaceDTO(w *fsm.Workspace) client.Workspace {
 	}
 }
 
-// apply proposes c on this node. If leadership was lost between the check
-// and the proposal (ErrNotLeader: nothing was proposed), the request is
-// forwarded, once, to the new leader; errProxied then means it answered.
+// apply proposes c on this node, carrying r's caller (see setCaller). If
+// leadership was lost between the check and the proposal (ErrNotLeader:
+// nothing was proposed), the request is forwarded, once, to the new
+// leader; errProxied then means it answered.
 func (s *Server) apply(w http.ResponseWriter, r *http.Request, body []byte, c fsm.Command) (fsm.Result, error) {
+	setCaller(c, callerOf(r))
 	res, err := s.c.Apply(r.Context(), c)
 	if errors.Is(err, cluster.ErrNotLeader) && !errors.Is(err, cluster.ErrOutcomeUnknown) {
 		return fsm.Result{}, s.proxy(w, r, body, true)
@@ -57,28 +59,18 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request, body []
 
 // listWorkspaces: GET /workspaces.
 func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request) (reply, error) {
-	q := parseQuery(r.URL.RawQuery)
-	var is issues
-	ro := parseReadOpts(r, &q, &is)
-	p := parseList(&q, true, &is)
-	if err := is.err(); err != nil {
+	ro, p, err := parseSortedList(r)
+	if err != nil {
 		return reply{}, err
 	}
 	st, err := s.readState(w, r, ro)
 	if err != nil {
 		return reply{}, err
 	}
-	list, total := st.ListWorkspaces(fsm.ListQuery{Sort: p.sort, Filter: p.filter, Offset: p.offset(), Limit: p.pageSize})
-	data := make([]client.Workspace, len(list))
-	for i, ws := range list {
-		data[i] = workspaceDTO(ws)
-	}
-	return reply{status: http.StatusOK, index: st.Index(), body: client.WorkspacePage{
-		Data:       data,
-		Pagination: p.pagination(len(data), total),
-		Sort:       p.sort.String(),
-		Filter:     filterEcho(p.filter),
-	}}, nil
+	lq := p.listQuery()
+	lq.Visible = visibleTo(r, st) // only what the caller holds a role in, counted alike
+	list, total := st.ListWorkspaces(lq)
+	return reply{status: http.StatusOK, index: st.Index(), body: sortedPage(p, list, total, workspaceDTO)}, nil
 }
 
 // getWorkspace: GET /workspaces/{name}.
@@ -97,6 +89,9 @@ func (s *Server) getWorkspace(w http.ResponseWriter, r *http.Request) (reply, er
 	ws, ok := st.Workspace(name)
 	if !ok {
 		return reply{index: st.Index()}, workspaceNotFound(name)
+	}
+	if err := s.authorizeRead(r, st, name); err != nil {
+		return reply{index: st.Index()}, err
 	}
 	return reply{status: http.StatusOK, index: st.Index(), body: workspaceDTO(ws)}, nil
 }

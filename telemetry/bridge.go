@@ -168,10 +168,17 @@ func (b *Bridge) addSample(key []string, val float32, ls []label) {
 	s.WithLabelValues(values...).Observe(v)
 }
 
-// unitless reports samples that are counts or ratios rather than timers.
+// unitless reports samples that are counts, ratios or rates rather than
+// timers (raft-boltdb's logsPerBatch is a count, its writeCapacity a rate
+// in logs per second).
 func unitless(key []string) bool {
 	last := strings.ToLower(key[len(key)-1])
-	return strings.Contains(last, "num") || strings.Contains(last, "saturation") || strings.Contains(last, "count") || strings.Contains(last, "size")
+	for _, w := range []string{"num", "saturation", "count", "size", "perbatch", "capacity"} {
+		if strings.Contains(last, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // metricName turns ["raft","replication","appendEntries"] into

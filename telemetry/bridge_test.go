@@ -34,6 +34,26 @@ func TestMetricName(t *testing.T) {
 	}
 }
 
+func TestUnitless(t *testing.T) {
+	tests := []struct {
+		key  []string
+		want bool
+	}{
+		{[]string{"raft", "commitTime"}, false},
+		{[]string{"raft", "boltdb", "storeLogs"}, false},
+		{[]string{"raft", "fsm", "applyBatchNum"}, true},
+		{[]string{"raft", "thread", "main", "saturation"}, true},
+		{[]string{"raft", "boltdb", "logBatchSize"}, true},
+		{[]string{"raft", "boltdb", "logsPerBatch"}, true},
+		{[]string{"raft", "boltdb", "writeCapacity"}, true},
+	}
+	for _, tt := range tests {
+		if got := unitless(tt.key); got != tt.want {
+			t.Errorf("unitless(%v) = %v, want %v", tt.key, got, tt.want)
+		}
+	}
+}
+
 func gather(t *testing.T, reg *prometheus.Registry) string {
 	t.Helper()
 	mfs, err := reg.Gather()

@@ -7,7 +7,8 @@
 //	nmp workspaces update NAME --description "..."
 //	nmp workspaces delete NAME
 //	nmp workspaces usage NAME
-//	nmp refs acquire|release WORKSPACE ENTITY_TYPE ENTITY_NAME
+//	nmp projects create|list|get|update|delete ... --workspace W   (or NMP_WORKSPACE=W; same flags and output as workspaces)
+//	nmp refs acquire|release WORKSPACE ENTITY_TYPE ENTITY_NAME [--project P]
 //	nmp refs list WORKSPACE [--entity-type T]
 //	nmp version
 //

@@ -71,6 +71,7 @@ func TestSplitCommand(t *testing.T) {
 		{"global flag first", []string{"--base-url", "http://h:1", "workspaces", "list"}, "workspaces", "list", []string{"--base-url", "http://h:1"}},
 		{"output between", []string{"workspaces", "-o", "json", "get", "x"}, "workspaces", "get", []string{"-o", "json", "x"}},
 		{"command flags after", []string{"workspaces", "create", "--name", "x"}, "workspaces", "create", []string{"--name", "x"}},
+		{"workspace before the verb", []string{"projects", "--workspace", "ml", "get", "p"}, "projects", "get", []string{"--workspace", "ml", "p"}},
 		{"help", []string{"-h"}, "-h", "", nil},
 		{"empty", nil, "", "", nil},
 	}
@@ -104,6 +105,10 @@ func TestRun_usage(t *testing.T) {
 		{"bad output", []string{"workspaces", "list", "-o", "xml"}, exitUsage, "", `unknown output format "xml"`},
 		{"bad base url", []string{"workspaces", "list", "--base-url", "nohost"}, exitUsage, "", "--base-url"},
 		{"subcommand help", []string{"workspaces", "create", "-h"}, exitOK, "", "Usage: nmp workspaces create"},
+		{"projects group help", []string{"projects"}, exitUsage, "nmp projects list [--page N]", ""},
+		{"project without workspace", []string{"projects", "get", "p"}, exitUsage, "", "--workspace is required"},
+		{"project update without change", []string{"projects", "update", "p", "--workspace", "w"}, exitUsage, "", "nothing to update"},
+		{"project subcommand help", []string{"projects", "delete", "-h"}, exitOK, "", "-workspace string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,8 +26,15 @@ type result struct {
 // nmp runs the binary with NMP_BASE_URL pointing at baseURL.
 func nmp(t *testing.T, bin, baseURL string, args ...string) result {
 	t.Helper()
+	return nmpEnv(t, bin, baseURL, nil, args...)
+}
+
+// nmpEnv runs the binary like nmp, with env ("KEY=value") added to the
+// environment.
+func nmpEnv(t *testing.T, bin, baseURL string, env []string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "NMP_BASE_URL="+baseURL, "NMP_TOKEN=")
+	cmd.Env = append(append(os.Environ(), "NMP_BASE_URL="+baseURL, "NMP_TOKEN=", "NMP_WORKSPACE="), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -54,15 +61,7 @@ func TestNMP_workspaces(t *testing.T) {
 		}
 		return ws
 	}
-	// The steps run in order against the same server.
-	steps := []struct {
-		name       string
-		args       []string
-		wantCode   int
-		wantStdout []string // substrings
-		wantStderr []string // substrings
-		check      func(t *testing.T, r result)
-	}{
+	steps := []step{
 		{name: "create", args: []string{"workspaces", "create", "--name", "ml-team", "--description", "Machine Learning Team workspace"},
 			wantStdout: []string{"NAME", "ml-team", "Machine Learning Team workspace"}},
 		{name: "create json", args: []string{"workspaces", "create", "--name", "ml-ops", "-o", "json"},
@@ -235,9 +234,26 @@ func TestNMP_workspaces(t *testing.T) {
 			wantStdout: []string{"ml-ops"}},
 		{name: "version", args: []string{"version"}, wantStdout: []string{"nmp "}},
 	}
+	runSteps(t, bin, srv.URL, steps)
+}
+
+// step is one run of nmp in a sequence of runs against one server.
+type step struct {
+	name       string
+	args       []string
+	env        []string // added to the environment
+	wantCode   int
+	wantStdout []string // substrings
+	wantStderr []string // substrings
+	check      func(t *testing.T, r result)
+}
+
+// runSteps runs the steps in order, each as a subtest.
+func runSteps(t *testing.T, bin, baseURL string, steps []step) {
+	t.Helper()
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			r := nmp(t, bin, srv.URL, st.args...)
+			r := nmpEnv(t, bin, baseURL, st.env, st.args...)
 			if r.code != st.wantCode {
 				t.Fatalf("nmp %q: exit code %d, want %d\nstdout: %s\nstderr: %s", st.args, r.code, st.wantCode, r.stdout, r.stderr)
 			}

@@ -39,18 +39,13 @@ func refsAcquire(ctx context.Context, c *cli, args []string) error {
 	if *project != "" {
 		opts = append(opts, client.InProject(*project))
 	}
-	cl, err := f.client()
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	ctx, cancel := f.withTimeout(ctx)
-	defer cancel()
-	ref, _, err := cl.AcquireRef(ctx, pos[0], pos[1], pos[2], opts...)
-	if err != nil {
-		return err
-	}
-	return render(c.stdout, f.output, ref, func(w io.Writer) { refTable(w, *ref) })
+	return f.call(ctx, func(ctx context.Context, cl *client.Client) error {
+		ref, _, err := cl.AcquireRef(ctx, pos[0], pos[1], pos[2], opts...)
+		if err != nil {
+			return err
+		}
+		return render(c.stdout, f.output, ref, func(w io.Writer) { refTable(w, *ref) })
+	})
 }
 
 // releaseResult is what json and yaml show for a released reference.
@@ -67,14 +62,9 @@ func refsRelease(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	cl, err := f.client()
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	ctx, cancel := f.withTimeout(ctx)
-	defer cancel()
-	if err := cl.ReleaseRef(ctx, pos[0], pos[1], pos[2]); err != nil {
+	if err := f.call(ctx, func(ctx context.Context, cl *client.Client) error {
+		return cl.ReleaseRef(ctx, pos[0], pos[1], pos[2])
+	}); err != nil {
 		return err
 	}
 	res := releaseResult{Message: "Reference released", Workspace: pos[0], EntityType: pos[1], EntityName: pos[2]}
@@ -95,28 +85,23 @@ func refsList(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	cl, err := f.client()
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	ctx, cancel := f.withTimeout(ctx)
-	defer cancel()
-	if *all {
-		refs := []client.EntityRef{}
-		for r, err := range cl.Refs(ctx, pos[0], lo) {
-			if err != nil {
-				return err
+	return f.call(ctx, func(ctx context.Context, cl *client.Client) error {
+		if *all {
+			refs := []client.EntityRef{}
+			for r, err := range cl.Refs(ctx, pos[0], lo) {
+				if err != nil {
+					return err
+				}
+				refs = append(refs, r)
 			}
-			refs = append(refs, r)
+			return render(c.stdout, f.output, refs, func(w io.Writer) { refTable(w, refs...) })
 		}
-		return render(c.stdout, f.output, refs, func(w io.Writer) { refTable(w, refs...) })
-	}
-	page, err := cl.ListRefs(ctx, pos[0], lo)
-	if err != nil {
-		return err
-	}
-	return render(c.stdout, f.output, page, func(w io.Writer) { refTable(w, page.Data...) })
+		page, err := cl.ListRefs(ctx, pos[0], lo)
+		if err != nil {
+			return err
+		}
+		return render(c.stdout, f.output, page, func(w io.Writer) { refTable(w, page.Data...) })
+	})
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -51,7 +51,7 @@ type group struct {
 }
 
 func groups() []group {
-	return []group{workspacesGroup(), refsGroup()}
+	return []group{workspacesGroup(), projectsGroup(), refsGroup()}
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -95,10 +95,10 @@ func runCLI(ctx context.Context, c *cli, args []string) int {
 }
 
 // splitCommand takes the group and verb out of args, skipping global flags
-// (and their values) that may come before them. Everything else is left in
+// and --workspace (and their values) that may come before them. Everything else is left in
 // order for the command's own parser.
 func splitCommand(args []string) (groupName, verb string, rest []string) {
-	valued := map[string]bool{"base-url": true, "token": true, "o": true, "output": true, "timeout": true}
+	valued := map[string]bool{"base-url": true, "token": true, "o": true, "output": true, "timeout": true, "workspace": true}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -239,6 +239,19 @@ func (g *globals) client() (*client.Client, error) {
 		return nil, usagef("--base-url: %v", err)
 	}
 	return c, nil
+}
+
+// call runs fn with a client built from the global flags, bounded by the
+// --timeout flag.
+func (g *globals) call(ctx context.Context, fn func(context.Context, *client.Client) error) error {
+	cl, err := g.client()
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	ctx, cancel := g.withTimeout(ctx)
+	defer cancel()
+	return fn(ctx, cl)
 }
 
 // withTimeout bounds ctx by the --timeout flag.

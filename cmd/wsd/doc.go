@@ -3,6 +3,18 @@
 //	wsd [flags]          run a node (see wsd -h; every flag has a WSD_* twin)
 //	wsd version          print the version
 //
+// Admin subcommands call the cluster admin API of a running node (--addr,
+// WSD_ADDR, default http://127.0.0.1:8080; --ca-file for HTTPS,
+// --cert-file/--key-file for a client certificate, --token for a bearer
+// token):
+//
+//	wsd members                     list the servers of the raft configuration
+//	wsd leave                       the node at --addr leaves the cluster for good and stops
+//	wsd transfer-leadership         the leader hands leadership to another voter
+//	wsd remove-member ID            the leader removes a (dead) server
+//	wsd snapshot save FILE          save a consistent snapshot (verified before FILE is written)
+//	wsd snapshot restore FILE       replace the whole cluster's state with a snapshot
+//
 // With no flags it runs a single-node cluster with its data in ./wsd-data
 // and serves the API on :8080. main only calls run; run builds the FSM, the
 // raft node, the HTTP server and one Prometheus registry, and shuts them

@@ -25,6 +25,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, "wsd", version)
 		return nil
 	}
+	if isAdminCommand(args) {
+		return runAdmin(ctx, args, getenv, stdout, stderr)
+	}
 	cfg, err := parseFlags(args, getenv, stderr)
 	if err != nil {
 		return err
@@ -134,6 +137,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	hcfg.MaxStale = cfg.MaxStale
 	hcfg.LeaderWait = cfg.LeaderWait
 	hcfg.Registerer = reg
+	hcfg.Authenticator = sec.authn
+	hcfg.AuthEnabled = sec.authOn
 	if sec.peerTLS != nil {
 		hcfg.ForwardTransport = httpapi.NewForwardTransport(sec.peerTLS)
 	}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -33,6 +34,8 @@ type node struct {
 	dataDir                      string
 	expect                       int
 	extraArgs                    []string
+	// https: the node serves its API over TLS (clusterOpts.tls).
+	https bool
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -47,7 +50,13 @@ func (n *node) addr() string {
 	return "127.0.0.1"
 }
 
-func (n *node) url() string { return "http://" + n.addr() + ":" + strconv.Itoa(n.httpPort) }
+func (n *node) url() string {
+	scheme := "http://"
+	if n.https {
+		scheme = "https://"
+	}
+	return scheme + n.addr() + ":" + strconv.Itoa(n.httpPort)
+}
 
 func (n *node) gossipAddr() string { return n.addr() + ":" + strconv.Itoa(n.gossPort) }
 
@@ -60,6 +69,9 @@ type testCluster struct {
 	// net is the network of a cluster whose nodes run in network
 	// namespaces (clusterOpts.netns); nil on loopback.
 	net *netnsNet
+	// tls is the client TLS config of a cluster that serves HTTPS
+	// (clusterOpts.tls); c.http uses it.
+	tls *tls.Config
 }
 
 type clusterOpts struct {
@@ -71,6 +83,10 @@ type clusterOpts struct {
 	// that tests can partition them (see netns_test.go). The test is
 	// skipped where namespaces cannot be created, except in CI.
 	netns bool
+	// tls, when set, means the nodes serve their API over TLS (their
+	// extraArgs carry --tls-cert and friends): node URLs are https and
+	// the harness's HTTP client uses this config (see tls_test.go).
+	tls *tls.Config
 }
 
 func freePort(t *testing.T) int {
@@ -95,11 +111,18 @@ func newCluster(t *testing.T, opts clusterOpts) *testCluster {
 	}
 	wsd, _ := testserver.Build(t)
 	c := &testCluster{t: t, wsd: wsd, http: &http.Client{Timeout: 10 * time.Second}}
+	if opts.tls != nil {
+		tr := &http.Transport{TLSClientConfig: opts.tls}
+		c.tls, c.http.Transport = opts.tls, tr
+		t.Cleanup(tr.CloseIdleConnections)
+	}
 	if opts.netns {
 		c.net = newNetnsNet(t)
 	}
 	for i := 0; i < opts.size; i++ {
-		c.nodes = append(c.nodes, c.newNode(fmt.Sprintf("n%d", i+1), opts))
+		n := c.newNode(fmt.Sprintf("n%d", i+1), opts)
+		n.https = opts.tls != nil
+		c.nodes = append(c.nodes, n)
 	}
 	t.Cleanup(c.stopAll)
 	for _, n := range c.nodes {
@@ -263,6 +286,7 @@ func (c *testCluster) add(id string, opts clusterOpts) *node {
 		opts.deadServerTimeout = time.Minute
 	}
 	n := c.newNode(id, opts)
+	n.https = opts.tls != nil
 	c.nodes = append(c.nodes, n)
 	c.start(n)
 	return n
