@@ -24,20 +24,41 @@ func newTransport(cfg Config, log hclog.Logger) (*raft.NetworkTransport, error) 
 	if err != nil {
 		return nil, fmt.Errorf("advertise raft addr %q: %w", cfg.AdvertiseRaft, err)
 	}
+	// MaxRPCsInFlight 1 turns off append pipelining: raft's pipeline can
+	// deadlock after a rejected append (a follower then stops receiving
+	// entries and shutdown hangs), so entries are sent one RPC at a time
+	// per follower; batching still groups many entries per RPC.
+	var stream raft.StreamLayer
 	if cfg.RaftTLS == nil {
-		t, err := raft.NewTCPTransportWithLogger(cfg.RaftAddr, adv, 5, 10*time.Second, log.Named("transport"))
+		ln, err := net.Listen("tcp", cfg.RaftAddr)
 		if err != nil {
 			return nil, fmt.Errorf("raft transport on %s: %w", cfg.RaftAddr, err)
 		}
-		return t, nil
+		stream = &tcpStream{Listener: ln, adv: adv}
+	} else {
+		ln, err := net.Listen("tcp", cfg.RaftAddr)
+		if err != nil {
+			return nil, fmt.Errorf("raft transport on %s: %w", cfg.RaftAddr, err)
+		}
+		stream = &tlsStream{Listener: tls.NewListener(ln, cfg.RaftTLS.Server), adv: adv, client: cfg.RaftTLS.Client}
 	}
-	ln, err := net.Listen("tcp", cfg.RaftAddr)
-	if err != nil {
-		return nil, fmt.Errorf("raft transport on %s: %w", cfg.RaftAddr, err)
-	}
-	stream := &tlsStream{Listener: tls.NewListener(ln, cfg.RaftTLS.Server), adv: adv, client: cfg.RaftTLS.Client}
-	return raft.NewNetworkTransportWithLogger(stream, 5, 10*time.Second, log.Named("transport")), nil
+	return raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+		Stream: stream, MaxPool: 5, Timeout: 10 * time.Second,
+		Logger: log.Named("transport"), MaxRPCsInFlight: 1,
+	}), nil
 }
+
+// tcpStream is a plain TCP raft.StreamLayer.
+type tcpStream struct {
+	net.Listener
+	adv net.Addr
+}
+
+func (s *tcpStream) Dial(addr raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
+	return net.DialTimeout("tcp", string(addr), timeout)
+}
+
+func (s *tcpStream) Addr() net.Addr { return s.adv }
 
 // TLSPair is the server and client side of a mutual TLS setup.
 type TLSPair struct {
