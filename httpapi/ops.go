@@ -67,6 +67,11 @@ func (s *Server) snapshot(w http.ResponseWriter, r *http.Request) (reply, error)
 	if err != nil {
 		return reply{}, err
 	}
+	if s.cfg.AuthEnabled {
+		if err := platformAdminIn(st, callerOf(r)); err != nil {
+			return reply{}, err
+		}
+	}
 	// The state is immutable and in memory: once the headers are out, only
 	// the connection can fail.
 	h := w.Header()
@@ -101,6 +106,9 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) (reply, error) 
 	}
 	if !s.c.IsLeader() {
 		return reply{}, s.proxyStream(w, r)
+	}
+	if err := s.requirePlatformAdmin(r); err != nil {
+		return reply{}, err
 	}
 	body := io.Reader(http.NoBody)
 	if r.Body != nil {
