@@ -5,6 +5,9 @@ import (
 	"testing"
 )
 
+// octet is the header of a restore body.
+var octet = []string{"Content-Type", "application/octet-stream"}
+
 // TestAdmin_clusterRoutesNeedCredentials: with authentication on, every
 // cluster route but the read index refuses an anonymous caller (401);
 // snapshot, restore, remove-member, leave and transfer refuse an
@@ -35,7 +38,7 @@ func TestAdmin_clusterRoutesNeedCredentials(t *testing.T) {
 		{http.MethodPost, clusterTransferPath, nil, false},
 		{http.MethodGet, "/v1/cluster/unknown", nil, false},
 	} {
-		hdr := []string{"Content-Type", "application/octet-stream"}
+		hdr := octet
 		if r := as.do(t, c.method, c.path, c.body, hdr...); r.code != http.StatusUnauthorized || r.header.Get("Www-Authenticate") != "Bearer" {
 			t.Errorf("%s %s anonymous: %s, want 401 with a Bearer challenge", c.method, c.path, r)
 		}

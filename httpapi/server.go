@@ -40,6 +40,9 @@ type Config struct {
 	MinIndexWait time.Duration
 	// MaxBodyBytes is the largest request body accepted; larger is a 413.
 	MaxBodyBytes int64
+	// MaxRestoreBytes is the largest snapshot POST /v1/cluster/restore
+	// accepts (413 beyond); 0 means DefaultMaxRestoreBytes.
+	MaxRestoreBytes int64
 	// ForwardTransport carries requests proxied to the leader. It should
 	// pool connections; nil means NewForwardTransport(nil), released by
 	// Close. A cluster that serves HTTPS passes
@@ -103,6 +106,12 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("httpapi: max body bytes %d is negative", c.MaxBodyBytes))
 	case c.MaxBodyBytes == 0:
 		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	switch {
+	case c.MaxRestoreBytes < 0:
+		errs = append(errs, fmt.Errorf("httpapi: max restore bytes %d is negative", c.MaxRestoreBytes))
+	case c.MaxRestoreBytes == 0:
+		c.MaxRestoreBytes = DefaultMaxRestoreBytes
 	}
 	if c.AuthEnabled && c.Authenticator == nil {
 		errs = append(errs, errors.New("httpapi: authentication is enabled without an authenticator"))

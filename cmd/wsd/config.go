@@ -27,6 +27,8 @@ type config struct {
 	LeaderWait        time.Duration
 	LogLevel          string
 	LogFormat         string
+	// MaxRestoreMiB is the largest snapshot a restore accepts, in MiB.
+	MaxRestoreMiB int
 
 	// Authentication and transport security.
 	Auth                  string
@@ -105,6 +107,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	boolean(&c.GossipLocal, "gossip-local", false, "use fast loopback gossip timings (tests, single host)")
 	dur(&c.MaxStale, "max-stale", 5*time.Second, "longest leader silence after which default reads go to the leader")
 	dur(&c.LeaderWait, "leader-wait", 7*time.Second, "how long a write waits for a leader before 503")
+	integer(&c.MaxRestoreMiB, "max-restore-mib", 1024, "largest snapshot POST /v1/cluster/restore accepts, in MiB (the leader holds it in memory to verify it)")
 	str(&c.Auth, "auth", "none", "authentication: none or oidc")
 	str(&c.OIDCIssuer, "oidc-issuer", "", "OIDC issuer URL (discovery and JWKS)")
 	str(&c.OIDCAudience, "oidc-audience", "", "audience tokens must carry")
