@@ -154,6 +154,18 @@ func (s *State) adminCount(ws string) int {
 	return n
 }
 
+// platformAdminCount counts bindings of the system workspace that hold
+// PlatformAdmin.
+func (s *State) platformAdminCount() int {
+	n := 0
+	for _, b := range s.RoleBindings(SystemWorkspace) {
+		if slices.Contains(b.Roles, RolePlatformAdmin) {
+			n++
+		}
+	}
+	return n
+}
+
 // normaliseRoles validates, de-duplicates and sorts roles.
 func normaliseRoles(ws string, roles []string) ([]string, *Error) {
 	if len(roles) == 0 {

@@ -197,3 +197,37 @@ func TestAdmin_clusterAPINeedsPlatformAdmin(t *testing.T) {
 		}
 	}
 }
+
+// Finding 6: the last PlatformAdmin can be neither removed nor demoted
+// (409 with a detail), through any node; with a second PlatformAdmin the
+// first may go, and the second is then the last.
+func TestAdmin_lastPlatformAdmin(t *testing.T) {
+	c, iss, root := adminCluster(t)
+	leader := c.leader()
+	fs := c.followers(leader)
+	sys := base + "/workspaces/system/members/"
+	for _, n := range []*node{leader, fs[0]} {
+		if r, err := c.as(root, http.MethodDelete, n.url()+sys+adminPrincipal, nil); err != nil || r.code != http.StatusConflict || !bytes.Contains(r.body, []byte("PlatformAdmin")) {
+			t.Errorf("root removes itself through %s: %v %v, want 409", n.id, r, err)
+		}
+		if r, err := c.as(root, http.MethodPut, n.url()+sys+adminPrincipal, map[string]any{"roles": []string{"Viewer"}}); err != nil || r.code != http.StatusConflict {
+			t.Errorf("root demotes itself through %s: %v %v, want 409", n.id, r, err)
+		}
+	}
+	if r, err := c.as(root, http.MethodPost, fs[1].url()+base+"/workspaces/system/members", map[string]any{"principal": "carol", "roles": []string{"PlatformAdmin"}}); err != nil || r.code != http.StatusCreated {
+		t.Fatalf("grant carol PlatformAdmin: %v %v", r, err)
+	}
+	if r, err := c.as(root, http.MethodDelete, fs[1].url()+sys+adminPrincipal, nil); err != nil || r.code != http.StatusOK {
+		t.Fatalf("root leaves, carol stays: %v %v", r, err)
+	}
+	carol := iss.Token(t, "carol", "")
+	if r, err := c.as(carol, http.MethodDelete, fs[0].url()+sys+"carol", nil); err != nil || r.code != http.StatusConflict {
+		t.Errorf("carol, now the last, removes herself: %v %v, want 409", r, err)
+	}
+	// carol still administers the cluster.
+	c.token = carol
+	if r, err := c.send(carol, http.MethodGet, leader.url()+"/v1/cluster/snapshot", "", nil); err != nil || r.code != http.StatusOK {
+		t.Errorf("snapshot as carol: %v %v", r, err)
+	}
+	c.sameDigest(15 * time.Second)
+}
