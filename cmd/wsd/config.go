@@ -39,15 +39,20 @@ type config struct {
 	ClaimEmail            string
 	ClaimGroups           string
 	TrustPrincipalHeaders bool
-	AdminPrincipal        string
-	TLSCert               string
-	TLSKey                string
-	TLSClientCA           string
-	TLSCA                 string
-	RaftTLSCert           string
-	RaftTLSKey            string
-	RaftTLSCA             string
-	GossipKey             string
+	// Principal namespaces (auth.Config.AllowUnverifiedEmail,
+	// UsernamePrefix, GroupsPrefix).
+	OIDCAllowUnverifiedEmail bool
+	OIDCUsernamePrefix       string
+	OIDCGroupsPrefix         string
+	AdminPrincipal           string
+	TLSCert                  string
+	TLSKey                   string
+	TLSClientCA              string
+	TLSCA                    string
+	RaftTLSCert              string
+	RaftTLSKey               string
+	RaftTLSCA                string
+	GossipKey                string
 }
 
 // parseFlags reads flags; each flag's default comes from its WSD_* twin in
@@ -116,6 +121,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	str(&c.ClaimEmail, "oidc-claim-email", "email", "claim holding the email")
 	str(&c.ClaimGroups, "oidc-claim-groups", "groups", "claim holding the groups")
 	boolean(&c.TrustPrincipalHeaders, "trust-principal-headers", false, "accept X-NMP-Principal-* headers from a trusted gateway")
+	boolean(&c.OIDCAllowUnverifiedEmail, "oidc-allow-unverified-email", false, "let a token's email count without an email_verified claim (issuers that never send it); email_verified=false never counts")
+	str(&c.OIDCUsernamePrefix, "oidc-username-prefix", "", "prefix added to every user id (e.g. \"user:\"), so ids never collide with emails or groups")
+	str(&c.OIDCGroupsPrefix, "oidc-groups-prefix", "", "prefix added to every group name (e.g. \"group:\"), so groups never collide with user ids or emails")
 	str(&c.AdminPrincipal, "admin-principal", "", "principal granted PlatformAdmin when the cluster is first initialised")
 	str(&c.TLSCert, "tls-cert", "", "API server certificate (PEM); enables HTTPS")
 	str(&c.TLSKey, "tls-key", "", "API server key (PEM)")

@@ -231,3 +231,68 @@ func TestAdmin_lastPlatformAdmin(t *testing.T) {
 	}
 	c.sameDigest(15 * time.Second)
 }
+
+// Finding 7: with --oidc-username-prefix and --oidc-groups-prefix, a role
+// binding for the email admin@corp.test matches only a caller whose
+// issuer verified that email: not a subject or a group of that name, nor
+// an unverified email or one whose verification the token does not state.
+// Group and user bindings name the prefixed strings and match only their
+// own kind.
+func TestAdmin_principalNamespaces(t *testing.T) {
+	c, iss, root := adminCluster(t, "--oidc-username-prefix=user:", "--oidc-groups-prefix=group:", "--admin-principal=user:"+adminPrincipal)
+	leader := c.leader()
+	fs := c.followers(leader)
+	ws := fs[0].url() + base + "/workspaces/secret"
+	if r, err := c.as(root, http.MethodPost, leader.url()+base+"/workspaces", map[string]any{"name": "secret"}); err != nil || r.code != http.StatusCreated {
+		t.Fatalf("create as the prefixed admin: %v %v", r, err)
+	}
+	for _, m := range []struct{ principal, role string }{
+		{"admin@corp.test", "Admin"}, {"group:admins", "Viewer"}, {"user:bob", "Editor"},
+	} {
+		if r, err := c.as(root, http.MethodPost, ws+"/members", map[string]any{"principal": m.principal, "roles": []string{m.role}}); err != nil || r.code != http.StatusCreated {
+			t.Fatalf("bind %s: %v %v", m.principal, r, err)
+		}
+	}
+	claims := func(sub, email string, verified any, groups ...string) string {
+		cl := iss.Claims(sub, email, groups...)
+		if verified == nil {
+			delete(cl, "email_verified")
+		} else if email != "" {
+			cl["email_verified"] = verified
+		}
+		return iss.Sign(t, cl)
+	}
+	for _, k := range []struct {
+		name  string
+		token string
+		want  int
+	}{
+		{"verified email", claims("real-admin", "admin@corp.test", true), http.StatusOK},
+		{"subject is the email", claims("admin@corp.test", "", nil), http.StatusForbidden},
+		{"group is the email", claims("mallory", "", nil, "admin@corp.test"), http.StatusForbidden},
+		{"email_verified false", claims("mallory", "admin@corp.test", false), http.StatusForbidden},
+		{"email_verified missing", claims("mallory", "admin@corp.test", nil), http.StatusForbidden},
+		{"email_verified \"false\"", claims("mallory", "admin@corp.test", "false"), http.StatusForbidden},
+		{"in group admins", claims("carl", "", nil, "admins"), http.StatusOK},
+		{"subject is the prefixed group", claims("group:admins", "", nil), http.StatusForbidden},
+		{"user bob", claims("bob", "", nil), http.StatusOK},
+		{"group named bob", claims("eve", "", nil, "bob"), http.StatusForbidden},
+		{"group named user:bob", claims("eve", "", nil, "user:bob"), http.StatusForbidden},
+	} {
+		r, err := c.as(k.token, http.MethodGet, ws, nil)
+		if err != nil || r.code != k.want {
+			t.Errorf("%s reads secret: %v %v, want %d", k.name, r, err, k.want)
+		}
+		// Only the verified email holds Admin: only it may write.
+		want := http.StatusForbidden
+		switch k.name {
+		case "verified email":
+			want = http.StatusOK
+		case "user bob":
+			want = http.StatusOK // Editor
+		}
+		if r, err := c.as(k.token, http.MethodPut, ws, map[string]any{"description": k.name}); err != nil || r.code != want {
+			t.Errorf("%s writes secret: %v %v, want %d", k.name, r, err, want)
+		}
+	}
+}
