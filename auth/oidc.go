@@ -37,9 +37,9 @@ type oidcAuthenticator struct {
 	groupsClaim  string
 	trustHeaders bool
 	// names applies the principal namespace options.
-	names        namespaces
-	skew         time.Duration
-	now          func() time.Time
+	names namespaces
+	skew  time.Duration
+	now   func() time.Time
 }
 
 func newOIDC(ctx context.Context, cfg Config, jwksEvery time.Duration) (*oidcAuthenticator, error) {
