@@ -21,6 +21,9 @@ var (
 	// ErrInsufficientStorage: the data directory's file system has not
 	// room enough for the snapshot and a safety margin.
 	ErrInsufficientStorage = errors.New("not enough free disk space for the snapshot")
+	// ErrNoPlatformAdmin: the snapshot grants PlatformAdmin to no one
+	// (refused when RestoreOptions.RequirePlatformAdmin is set).
+	ErrNoPlatformAdmin = errors.New("the snapshot grants PlatformAdmin to no one")
 )
 
 // restoreIndexGap is how far past the last raft index a restored snapshot
@@ -52,6 +55,10 @@ type RestoreOptions struct {
 	Size int64
 	// By is the principal restoring, recorded in the log.
 	By string
+	// RequirePlatformAdmin refuses (ErrNoPlatformAdmin) a snapshot in
+	// which no one holds PlatformAdmin: with authentication on, restoring
+	// it would leave no one able to administer the cluster.
+	RequirePlatformAdmin bool
 }
 
 // RestoreResult is the outcome of a user restore.
@@ -101,6 +108,9 @@ func (n *Node) Restore(ctx context.Context, r io.Reader, opts RestoreOptions) (R
 	st, err := fsm.ReadSnapshot(r)
 	if err != nil {
 		return RestoreResult{}, err
+	}
+	if opts.RequirePlatformAdmin && !st.HasPlatformAdmin() {
+		return RestoreResult{}, ErrNoPlatformAdmin
 	}
 	if err := ctx.Err(); err != nil {
 		return RestoreResult{}, err

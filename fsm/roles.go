@@ -154,6 +154,10 @@ func (s *State) adminCount(ws string) int {
 	return n
 }
 
+// HasPlatformAdmin reports whether some binding holds PlatformAdmin on
+// the system workspace.
+func (s *State) HasPlatformAdmin() bool { return s.platformAdminCount() > 0 }
+
 // platformAdminCount counts bindings of the system workspace that hold
 // PlatformAdmin.
 func (s *State) platformAdminCount() int {

@@ -30,6 +30,11 @@ const (
 	// restoreMediaType is the only content type a restore body may have:
 	// a browser form cannot send it across origins without a preflight.
 	restoreMediaType = "application/octet-stream"
+
+	// defaultRestoreIdle is how long the leader waits for the next bytes of
+	// a restore upload before it gives up (400) and lets another restore
+	// run: one stalled upload cannot hold the one-at-a-time gate forever.
+	defaultRestoreIdle = 30 * time.Second
 )
 
 // errStreamed: the endpoint wrote its answer itself (a stream). Like
@@ -126,8 +131,15 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) (reply, error) 
 	body := &uploadReader{r: http.NoBody, left: s.cfg.MaxRestoreBytes}
 	if r.Body != nil {
 		body.r = r.Body
+		rc := http.NewResponseController(w)
+		body.idle = func() { _ = rc.SetReadDeadline(time.Now().Add(s.restoreIdle)) }
 	}
-	res, err := s.c.Restore(r.Context(), body, cluster.RestoreOptions{Size: max(r.ContentLength, 0), By: principal(r)})
+	res, err := s.c.Restore(r.Context(), body, cluster.RestoreOptions{
+		Size: max(r.ContentLength, 0), By: principal(r),
+		// With authentication on, a snapshot that names no PlatformAdmin
+		// would leave no one able to administer the cluster.
+		RequirePlatformAdmin: s.cfg.AuthEnabled,
+	})
 	switch {
 	case body.tooLarge:
 		return reply{}, s.restoreTooLarge()
@@ -136,6 +148,10 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) (reply, error) 
 		return reply{}, &httpError{status: http.StatusBadRequest, code: codeInvalid,
 			detail: "The snapshot upload broke off before its end; the cluster is unchanged"}
 	case err == nil:
+	case errors.Is(err, cluster.ErrNoPlatformAdmin):
+		var is issues
+		is.add("snapshot_without_admin", "Snapshot refused, the cluster is unchanged: it grants PlatformAdmin on '"+fsm.SystemWorkspace+"' to no one, so no one could administer the cluster after restoring it", nil, "body")
+		return reply{}, is.err()
 	case errors.Is(err, fsm.ErrSnapshotCorrupt):
 		reason := strings.TrimPrefix(err.Error(), fsm.ErrSnapshotCorrupt.Error()+": ")
 		var is issues
@@ -180,11 +196,17 @@ type uploadReader struct {
 	left     int64
 	tooLarge bool
 	err      error
+	// idle, when set, moves the connection's read deadline before each
+	// read.
+	idle func()
 }
 
 func (u *uploadReader) Read(p []byte) (int, error) {
 	if u.tooLarge {
 		return 0, errRestoreTooLarge
+	}
+	if u.idle != nil {
+		u.idle()
 	}
 	if int64(len(p)) > u.left+1 {
 		p = p[:u.left+1]

@@ -137,6 +137,10 @@ type Server struct {
 	// Constant header values, shared by every response (net/http never
 	// modifies header slices it is given).
 	hdrJSON, hdrTrue, hdrFalse, hdrZero, hdrRetry []string
+
+	// restoreIdle bounds how long a restore upload may send nothing
+	// (ops.go); tests shorten it.
+	restoreIdle time.Duration
 }
 
 // New builds a Server from cfg.
@@ -154,6 +158,8 @@ func New(cfg Config) (*Server, error) {
 		hdrFalse:  []string{"false"},
 		hdrZero:   []string{"0"},
 		hdrRetry:  []string{"1"},
+
+		restoreIdle: defaultRestoreIdle,
 	}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	if s.transport == nil {
