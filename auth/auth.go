@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -76,6 +77,23 @@ type Config struct {
 	// these headers from client requests. The headers are read only when the
 	// request has no Authorization header. Only valid in oidc mode.
 	TrustPrincipalHeaders bool
+	// AllowUnverifiedEmail keeps a token's email when the token carries no
+	// "email_verified" claim at all, for issuers that never send it and
+	// only hand out addresses they own. By default an email counts only
+	// with "email_verified": true; an explicit false always drops it.
+	AllowUnverifiedEmail bool
+	// UsernamePrefix and GroupsPrefix are prepended to the principal's ID
+	// and to each of its groups (from a token or trusted headers), as the
+	// Kubernetes API server's --oidc-username-prefix and
+	// --oidc-groups-prefix do: with both set, a user id, a group name and
+	// an email can never be the same string, so a binding for one never
+	// matches a caller through another (a group a user named after
+	// someone's email, say). Role bindings then name prefixed ids and
+	// groups ("user:alice", "group:admins"); emails stay bare. Empty means
+	// no prefix. When both are set they must differ and neither may be a
+	// prefix of the other.
+	UsernamePrefix string
+	GroupsPrefix   string
 	// HTTPClient is used for discovery and key fetches. Nil means a client
 	// with a 30 s timeout. A client without a timeout can leave a key
 	// refresh hanging.
@@ -122,6 +140,20 @@ func (c Config) Validate() error {
 		}
 	default:
 		errs = append(errs, fmt.Errorf("auth: unknown mode %q (want %q or %q)", c.Mode, ModeNone, ModeOIDC))
+	}
+	if c.Mode == ModeNone && (c.UsernamePrefix != "" || c.GroupsPrefix != "" || c.AllowUnverifiedEmail) {
+		errs = append(errs, errors.New("auth: principal prefixes and unverified emails need mode \"oidc\"; with mode \"none\" every caller is anonymous"))
+	}
+	for _, p := range []struct{ name, v string }{{"username prefix", c.UsernamePrefix}, {"groups prefix", c.GroupsPrefix}} {
+		if p.v == "" {
+			continue
+		}
+		if p.v == Everyone || checkName(p.v) != nil || len(p.v) > 64 || strings.ContainsAny(p.v, ", ") {
+			errs = append(errs, fmt.Errorf("auth: %s %q must be at most 64 bytes of printable UTF-8 without spaces or commas, and not %q", p.name, p.v, Everyone))
+		}
+	}
+	if u, g := c.UsernamePrefix, c.GroupsPrefix; u != "" && g != "" && (strings.HasPrefix(u, g) || strings.HasPrefix(g, u)) {
+		errs = append(errs, fmt.Errorf("auth: username prefix %q and groups prefix %q overlap: a user id and a group name could still be the same string", u, g))
 	}
 	if c.ClockSkew < 0 || c.ClockSkew > maxClockSkew {
 		errs = append(errs, fmt.Errorf("auth: clock skew %v outside 0 to %v", c.ClockSkew, maxClockSkew))

@@ -15,7 +15,7 @@
 //     requests that carry no Authorization header.
 //
 // [Principal.Names] lists the names a role binding may match: the id, the
-// email, each group and "*" ([Everyone]).
+// email, each group and "*" ([Everyone]), prefixed as configured.
 //
 // Transport: [ServerTLSConfig] for the HTTP API (optionally requiring
 // client certificates), [MutualTLSConfig] for raft, and [ClientTLSConfig]
@@ -35,9 +35,15 @@
 //     configured issuer and audience, have not expired and are not before
 //     their "nbf" (both within ClockSkew), and name a subject. "none" and
 //     HMAC algorithms are never accepted.
-//   - An email that the token marks email_verified=false is dropped, so an
-//     issuer that lets users type any address cannot hand out someone
-//     else's email bindings.
+//   - A token's email counts only with email_verified true (the boolean or
+//     the string "true"); with Config.AllowUnverifiedEmail also when the
+//     claim is absent; email_verified=false never. So an issuer that lets
+//     users type any address cannot hand out someone else's email
+//     bindings.
+//   - With Config.UsernamePrefix and GroupsPrefix (non-overlapping), the
+//     ID is UsernamePrefix+subject and each group GroupsPrefix+name, from
+//     tokens and trusted headers alike; emails stay bare. A user id, a
+//     group and an email then never yield the same name (namespace.go).
 //   - Trusted headers are read only when TrustPrincipalHeaders is set and
 //     the request has no Authorization header; an invalid token never falls
 //     back to them. The gateway must strip them from client requests.

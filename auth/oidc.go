@@ -36,8 +36,10 @@ type oidcAuthenticator struct {
 	emailClaim   string
 	groupsClaim  string
 	trustHeaders bool
-	skew         time.Duration
-	now          func() time.Time
+	// names applies the principal namespace options.
+	names namespaces
+	skew  time.Duration
+	now   func() time.Time
 }
 
 func newOIDC(ctx context.Context, cfg Config, jwksEvery time.Duration) (*oidcAuthenticator, error) {
@@ -50,6 +52,7 @@ func newOIDC(ctx context.Context, cfg Config, jwksEvery time.Duration) (*oidcAut
 		emailClaim:   orDefault(cfg.EmailClaim, "email"),
 		groupsClaim:  orDefault(cfg.GroupsClaim, "groups"),
 		trustHeaders: cfg.TrustPrincipalHeaders,
+		names:        namespaces{user: cfg.UsernamePrefix, group: cfg.GroupsPrefix, unverifiedEmail: cfg.AllowUnverifiedEmail},
 		skew:         cfg.ClockSkew,
 		now:          time.Now,
 	}
@@ -96,7 +99,7 @@ func (a *oidcAuthenticator) Authenticate(r *http.Request) (Principal, error) {
 	values := r.Header.Values("Authorization")
 	if len(values) == 0 {
 		if a.trustHeaders {
-			return principalFromHeaders(r.Header)
+			return a.names.fromHeaders(r.Header)
 		}
 		return Anonymous, fmt.Errorf("%w: no Authorization header", ErrNoCredentials)
 	}
@@ -206,7 +209,7 @@ func (a *oidcAuthenticator) principalFromClaims(claims map[string]any) (Principa
 	default:
 		return Anonymous, fmt.Errorf("email claim %q is not a string", a.emailClaim)
 	}
-	if email != "" && emailUnverified(claims["email_verified"]) {
+	if email != "" && !a.names.emailCounts(claims["email_verified"]) {
 		// An issuer that lets users type any address must not let them
 		// claim the role bindings of whoever owns it.
 		email = ""
@@ -215,19 +218,7 @@ func (a *oidcAuthenticator) principalFromClaims(claims map[string]any) (Principa
 	if err != nil {
 		return Anonymous, fmt.Errorf("groups claim %q: %w", a.groupsClaim, err)
 	}
-	return newPrincipal(sub, email, groups)
-}
-
-// emailUnverified reports whether the token says explicitly that its email
-// is not verified (some issuers send the flag as a string).
-func emailUnverified(v any) bool {
-	switch v := v.(type) {
-	case bool:
-		return !v
-	case string:
-		return strings.EqualFold(strings.TrimSpace(v), "false")
-	}
-	return false
+	return a.names.principal(sub, email, groups)
 }
 
 // groupsClaim accepts a JSON array of strings or a comma-separated string.
@@ -265,8 +256,8 @@ func splitList(s string) []string {
 	return out
 }
 
-// principalFromHeaders reads the trusted gateway headers.
-func principalFromHeaders(h http.Header) (Principal, error) {
+// fromHeaders reads the trusted gateway headers.
+func (ns namespaces) fromHeaders(h http.Header) (Principal, error) {
 	ids := h.Values(HeaderPrincipalID)
 	emails := h.Values(HeaderPrincipalEmail)
 	groupLines := h.Values(HeaderPrincipalGroups)
@@ -287,7 +278,7 @@ func principalFromHeaders(h http.Header) (Principal, error) {
 	for _, line := range groupLines {
 		groups = append(groups, splitList(line)...)
 	}
-	p, err := newPrincipal(strings.TrimSpace(ids[0]), email, groups)
+	p, err := ns.principal(strings.TrimSpace(ids[0]), email, groups)
 	if err != nil {
 		return Anonymous, invalid(fmt.Errorf("principal headers: %w", err))
 	}

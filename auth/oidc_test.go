@@ -19,14 +19,17 @@ const testAudience = "wsd"
 // nil value removes the claim.
 func claimsAt(iss string, now time.Time, edits map[string]any) map[string]any {
 	c := map[string]any{
-		"iss":    iss,
-		"aud":    testAudience,
-		"sub":    "user-1",
-		"email":  "alice@example.com",
-		"groups": []string{"ml", "admins"},
-		"iat":    now.Unix(),
-		"nbf":    now.Add(-time.Minute).Unix(),
-		"exp":    now.Add(time.Hour).Unix(),
+		"iss":   iss,
+		"aud":   testAudience,
+		"sub":   "user-1",
+		"email": "alice@example.com",
+		// A verified email, as most issuers send it: an email counts only
+		// with email_verified true (see the cases that remove it).
+		"email_verified": true,
+		"groups":         []string{"ml", "admins"},
+		"iat":            now.Unix(),
+		"nbf":            now.Add(-time.Minute).Unix(),
+		"exp":            now.Add(time.Hour).Unix(),
 	}
 	for k, v := range edits {
 		if v == nil {
@@ -145,6 +148,25 @@ func TestOIDCAuthenticator_Authenticate(t *testing.T) {
 			want:   Principal{ID: "user-1", Groups: []string{"ml", "admins"}}},
 		{name: "verified email kept",
 			header: bearer(rs.sign(t, claims(map[string]any{"email_verified": true}))), want: alice},
+		{name: "verified email as string kept",
+			header: bearer(rs.sign(t, claims(map[string]any{"email_verified": "true"}))), want: alice},
+		{name: "email without email_verified dropped",
+			header: bearer(rs.sign(t, claims(map[string]any{"email_verified": nil}))),
+			want:   Principal{ID: "user-1", Groups: []string{"ml", "admins"}}},
+		{name: "email with a malformed email_verified dropped",
+			header: bearer(rs.sign(t, claims(map[string]any{"email_verified": 1}))),
+			want:   Principal{ID: "user-1", Groups: []string{"ml", "admins"}}},
+		{name: "email without email_verified kept when allowed",
+			edit:   func(c *Config) { c.AllowUnverifiedEmail = true },
+			header: bearer(rs.sign(t, claims(map[string]any{"email_verified": nil}))), want: alice},
+		{name: "explicitly unverified email dropped even when allowed",
+			edit:   func(c *Config) { c.AllowUnverifiedEmail = true },
+			header: bearer(rs.sign(t, claims(map[string]any{"email_verified": false}))),
+			want:   Principal{ID: "user-1", Groups: []string{"ml", "admins"}}},
+		{name: "prefixed user and groups, bare email",
+			edit:   func(c *Config) { c.UsernamePrefix, c.GroupsPrefix = "user:", "group:" },
+			header: bearer(rs.sign(t, claims(nil))),
+			want:   Principal{ID: "user:user-1", Email: "alice@example.com", Groups: []string{"group:ml", "group:admins"}}},
 		{name: "expired within clock skew",
 			header: bearer(rs.sign(t, claims(map[string]any{"exp": now.Add(-10 * time.Second).Unix()}))), want: alice},
 		{name: "nbf within clock skew",

@@ -11,6 +11,11 @@
 //     (ErrOutcomeUnknown), so callers never retry a write blindly.
 //   - A new leader commits a barrier in its term before it serves read
 //     indexes or initialises the built-in workspaces.
+//   - A user restore (backup.go) runs on the leader, one at a time, writes
+//     nothing to disk before the whole snapshot is verified in memory and
+//     fits in the data dir with a margin, installs it at a raft index no
+//     entry ever had, and then commits an fsm.Restored entry: an index at
+//     or after the restore never names the state from before it.
 //
 // It imports fsm, raft, raft-boltdb and the standard library; never httpapi
 // or client.

@@ -32,6 +32,8 @@ type Node struct {
 	// a barrier: from then on its FSM holds every entry committed before it
 	// became leader, and its applied index is a valid read index.
 	barrierTerm atomic.Uint64
+	// restoring is set while a user restore runs (backup.go).
+	restoring atomic.Bool
 
 	leaderChanges atomic.Uint64
 

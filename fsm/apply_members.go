@@ -10,6 +10,18 @@ func lastAdmin(ws string) *Error {
 	return errorf(CodeConflict, "Workspace '%s' must keep at least one Admin", ws)
 }
 
+func lastPlatformAdmin() *Error {
+	return errorf(CodeConflict, "The cluster must keep at least one PlatformAdmin: grant PlatformAdmin to another principal on workspace '%s' first", SystemWorkspace)
+}
+
+// losesLastPlatformAdmin reports whether replacing the binding old of
+// workspace ws by one with roles (nil: removing it) would leave no
+// binding holding PlatformAdmin on system.
+func (s *State) losesLastPlatformAdmin(ws string, old *RoleBinding, roles []string) bool {
+	return ws == SystemWorkspace && slices.Contains(old.Roles, RolePlatformAdmin) &&
+		!slices.Contains(roles, RolePlatformAdmin) && s.platformAdminCount() == 1
+}
+
 // memberPre checks what every membership command needs: the workspace
 // exists and the caller is its Admin.
 func (s *State) memberPre(ws string, c *Caller) *Error {
@@ -61,6 +73,9 @@ func (s *State) applySetMemberRoles(idx uint64, c *SetMemberRoles) Result {
 	if slices.Contains(old.Roles, RoleAdmin) && !slices.Contains(roles, RoleAdmin) && s.adminCount(c.Workspace) == 1 {
 		return Result{Err: lastAdmin(c.Workspace)}
 	}
+	if s.losesLastPlatformAdmin(c.Workspace, old, roles) {
+		return Result{Err: lastPlatformAdmin()}
+	}
 	b := &RoleBinding{Workspace: c.Workspace, Principal: c.Principal, Roles: roles, GrantedAt: c.At, GrantedBy: c.By, Index: idx}
 	s.roles.Set(b)
 	return Result{Member: b}
@@ -76,6 +91,9 @@ func (s *State) applyRemoveMember(_ uint64, c *RemoveMember) Result {
 	}
 	if slices.Contains(old.Roles, RoleAdmin) && s.adminCount(c.Workspace) == 1 {
 		return Result{Err: lastAdmin(c.Workspace)}
+	}
+	if s.losesLastPlatformAdmin(c.Workspace, old, nil) {
+		return Result{Err: lastPlatformAdmin()}
 	}
 	s.roles.Delete(old)
 	return Result{Member: old}

@@ -53,6 +53,7 @@ var versions = map[CommandType]uint8{
 	AddMemberType:       1,
 	SetMemberRolesType:  1,
 	RemoveMemberType:    1,
+	RestoredType:        1,
 }
 
 // SupportedVersion returns the newest version of t this binary understands,
@@ -85,6 +86,8 @@ func (t CommandType) String() string {
 		return "set_member_roles"
 	case RemoveMemberType:
 		return "remove_member"
+	case RestoredType:
+		return "restored"
 	}
 	return fmt.Sprintf("type_%d", uint8(t))
 }
@@ -286,6 +289,8 @@ func newCommand(t CommandType, v uint8) Command {
 		return &SetMemberRoles{}
 	case RemoveMemberType:
 		return &RemoveMember{}
+	case RestoredType:
+		return &Restored{}
 	}
 	return nil
 }

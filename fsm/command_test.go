@@ -30,6 +30,7 @@ func exampleCommands() []fsm.Command {
 		&fsm.AddMember{Workspace: "ml-team", Principal: "bob", Roles: []string{"Editor"}, At: at(10), By: "alice", Caller: caller},
 		&fsm.SetMemberRoles{Workspace: "ml-team", Principal: "bob", Roles: []string{"Admin", "Viewer"}, At: at(11), By: "alice", Caller: caller},
 		&fsm.RemoveMember{Workspace: "ml-team", Principal: "bob", At: at(12), By: "alice"},
+		&fsm.Restored{SnapshotIndex: 4107, Digest: "abc", At: at(14), By: "root"},
 	}
 }
 

@@ -23,6 +23,12 @@
 //     lock and never block Apply, and a reader's view is consistent.
 //   - Snapshots stream a versioned, checksummed format; Restore reads and
 //     verifies the whole stream into a fresh State before swapping it in.
+//     The index never goes back: a restored snapshot whose content holds
+//     an older index keeps the node's. A user restore is installed at a
+//     fresh raft index (State.WriteSnapshotAt) and followed by a Restored
+//     entry (type 14), so no index names two states.
+//   - Role bindings: a workspace keeps at least one Admin, and the system
+//     workspace at least one PlatformAdmin (409 conflict otherwise).
 //
 // Who may import it: cluster, httpapi and cmd/wsd. It imports raft (for
 // the FSM interfaces), tidwall/btree and the standard library only.

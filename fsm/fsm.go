@@ -160,6 +160,8 @@ func (s *State) apply(idx uint64, c Command) Result {
 		return s.applySetMemberRoles(idx, c)
 	case *RemoveMember:
 		return s.applyRemoveMember(idx, c)
+	case *Restored:
+		return s.applyRestored(idx, c)
 	}
 	panic(fmt.Sprintf("wsd: no apply function for %T", c))
 }

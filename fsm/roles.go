@@ -154,6 +154,22 @@ func (s *State) adminCount(ws string) int {
 	return n
 }
 
+// HasPlatformAdmin reports whether some binding holds PlatformAdmin on
+// the system workspace.
+func (s *State) HasPlatformAdmin() bool { return s.platformAdminCount() > 0 }
+
+// platformAdminCount counts bindings of the system workspace that hold
+// PlatformAdmin.
+func (s *State) platformAdminCount() int {
+	n := 0
+	for _, b := range s.RoleBindings(SystemWorkspace) {
+		if slices.Contains(b.Roles, RolePlatformAdmin) {
+			n++
+		}
+	}
+	return n
+}
+
 // normaliseRoles validates, de-duplicates and sorts roles.
 func normaliseRoles(ws string, roles []string) ([]string, *Error) {
 	if len(roles) == 0 {

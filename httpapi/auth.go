@@ -41,24 +41,29 @@ var hdrBearer = []string{"Bearer"}
 // callerKey is the request context key of the authenticated caller.
 type callerKey struct{}
 
-// underBasePath reports whether path is part of the entities API, the only
-// part that is authenticated. The health, metrics and cluster endpoints
-// are not (see doc.go).
+// underBasePath reports whether path is part of the entities API.
 func underBasePath(path string) bool {
 	return path == client.BasePath || strings.HasPrefix(path, client.BasePath+"/")
 }
 
 // authenticate wraps a handler of the route table: with authentication
-// on, a request under the base path must present valid credentials or is
-// answered 401 (with WWW-Authenticate: Bearer) before it is routed on,
-// forwarded or read; the caller is stored for callerOf. With
-// authentication off next is returned as is and every caller is nil.
+// on, a request under the base path or to the cluster API (needsAuth) must
+// present valid credentials or is answered 401 (with WWW-Authenticate:
+// Bearer) before it is routed on, forwarded or read; the caller is stored
+// for callerOf. Calls to the cluster admin API are logged, refused ones
+// too (audit). With authentication off next is returned as is and every
+// caller is nil.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	if !s.cfg.AuthEnabled {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !underBasePath(r.URL.Path) {
+		if level, ok := auditLevel(r); ok {
+			a := &adminAudit{ResponseWriter: w}
+			defer s.audit(r, a, level)
+			w = a
+		}
+		if !needsAuth(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -79,6 +84,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		c := &fsm.Caller{ID: p.ID, Email: p.Email, Groups: p.Groups}
+		if a, ok := w.(*adminAudit); ok {
+			a.caller = c
+		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
 	})
 }

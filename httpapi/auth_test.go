@@ -374,11 +374,12 @@ func TestAuth_badTokens(t *testing.T) {
 
 func bearer(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
 
-// TestAuth_unauthenticatedEndpoints: health, readiness and the cluster
-// endpoints answer without credentials (see doc.go).
+// TestAuth_unauthenticatedEndpoints: health, readiness, the OpenAPI
+// document and the read index route answer without credentials (see
+// doc.go); the rest of the cluster API does not (admin_test.go).
 func TestAuth_unauthenticatedEndpoints(t *testing.T) {
 	as := newAuthServer(t)
-	for _, path := range []string{"/healthz", "/readyz", "/v1/cluster/status", "/v1/cluster/members"} {
+	for _, path := range []string{"/healthz", "/readyz", "/openapi.json", readIndexPath} {
 		if r := as.do(t, http.MethodGet, path, nil); r.code != http.StatusOK {
 			t.Errorf("GET %s without credentials: %s, want 200", path, r)
 		}

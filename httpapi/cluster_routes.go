@@ -3,13 +3,17 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/wsd-dev/wsd/client"
 	"github.com/wsd-dev/wsd/cluster"
+	"github.com/wsd-dev/wsd/fsm"
 )
 
 // Paths of the cluster admin API (outside the base path).
@@ -30,6 +34,15 @@ const (
 // clusterRoutes registers the cluster admin API. Calls that only the
 // leader can carry out (remove a member, hand leadership over, snapshot,
 // restore) are forwarded to it from any other node, like writes.
+//
+// With authentication on (see needsAuth, auditLevel and
+// requirePlatformAdmin): status and members need an authenticated caller;
+// snapshot, restore, remove-member, leave and transfer-leadership need
+// PlatformAdmin on the system workspace, decided by the node that carries
+// the call out (the leader, or the leaving node) against a state at a
+// fresh read index; every admin call is logged with its principal and
+// remote address. The read index route stays open: followers call it
+// without credentials of their own until the peer service replaces it.
 func (s *Server) clusterRoutes(r *mux.Router) {
 	s.route(r, clusterStatusPath, get(s.clusterStatus))
 	s.route(r, clusterMembersPath, get(s.clusterMembers))
@@ -97,6 +110,9 @@ type adminBody struct {
 // by gossip reconciliation after a while, so a live server leaves with
 // POST /v1/cluster/leave instead. The leader cannot remove itself.
 func (s *Server) removeMember(_ http.ResponseWriter, r *http.Request, _ []byte) (reply, error) {
+	if err := s.requirePlatformAdmin(r); err != nil {
+		return reply{}, err
+	}
 	id, _ := pathVar(r, "id")
 	ms, err := s.c.Members()
 	if err != nil {
@@ -128,6 +144,9 @@ func (s *Server) removeMember(_ http.ResponseWriter, r *http.Request, _ []byte) 
 // leader hands leadership over first) and then its process stops. Never
 // forwarded: it is about the node that receives it.
 func (s *Server) leave(_ http.ResponseWriter, r *http.Request) (reply, error) {
+	if err := s.requirePlatformAdmin(r); err != nil {
+		return reply{}, err
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), leaveTimeout)
 	defer cancel()
 	id := s.c.StatusWith(cluster.StatusOptions{SkipDigest: true}).ID
@@ -146,6 +165,9 @@ func (s *Server) leave(_ http.ResponseWriter, r *http.Request) (reply, error) {
 // voter and waits until it has; the answer names the old leader (id) and,
 // when already known, the new one.
 func (s *Server) transferLeadership(_ http.ResponseWriter, r *http.Request, _ []byte) (reply, error) {
+	if err := s.requirePlatformAdmin(r); err != nil {
+		return reply{}, err
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), transferTimeout)
 	defer cancel()
 	id := s.c.StatusWith(cluster.StatusOptions{SkipDigest: true}).ID
@@ -187,4 +209,127 @@ func (s *Server) readIndex(w http.ResponseWriter, r *http.Request) (reply, error
 		}
 	}
 	return reply{}, s.proxy(w, r, nil, false)
+}
+
+// needsAuth reports whether a request to path must be authenticated when
+// authentication is on: the entities API and the cluster API, but the read
+// index route (called by followers with no credentials of their own, until
+// the node-to-node peer service replaces it). /healthz, /readyz, /metrics
+// and /openapi.json stay open.
+func needsAuth(path string) bool {
+	if underBasePath(path) {
+		return true
+	}
+	return (path == "/v1/cluster" || strings.HasPrefix(path, "/v1/cluster/")) && path != readIndexPath
+}
+
+// auditLevel tells whether r is a call of the cluster admin API to log,
+// and at which level: INFO for the calls that read or change the whole
+// cluster (snapshot, restore, remove-member, leave, transfer), DEBUG for
+// status and members, which monitoring polls.
+func auditLevel(r *http.Request) (slog.Level, bool) {
+	p := r.URL.Path
+	switch {
+	case p == readIndexPath, !strings.HasPrefix(p, "/v1/cluster/"):
+		return 0, false
+	case r.Method == http.MethodGet && (p == clusterStatusPath || p == clusterMembersPath):
+		return slog.LevelDebug, true
+	}
+	return slog.LevelInfo, true
+}
+
+// adminAudit records the status of an admin call's answer and its caller
+// for the audit log line.
+type adminAudit struct {
+	http.ResponseWriter
+	status int
+	caller *fsm.Caller
+}
+
+func (a *adminAudit) WriteHeader(code int) {
+	if a.status == 0 {
+		a.status = code
+	}
+	a.ResponseWriter.WriteHeader(code)
+}
+
+func (a *adminAudit) Write(b []byte) (int, error) {
+	if a.status == 0 {
+		a.status = http.StatusOK
+	}
+	return a.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (a *adminAudit) Unwrap() http.ResponseWriter { return a.ResponseWriter }
+
+// Flush passes a flush through (streamed snapshots).
+func (a *adminAudit) Flush() {
+	if f, ok := a.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// audit logs one admin call: who (the principal, "anonymous" when not
+// authenticated, "(auth off)" without authentication), from where (the
+// remote address; forwarded says it came through another node, whose
+// address it then is), what and with which outcome.
+func (s *Server) audit(r *http.Request, a *adminAudit, level slog.Level) {
+	who := "(auth off)"
+	switch {
+	case a.caller != nil:
+		who = a.caller.Principal()
+	case s.cfg.AuthEnabled:
+		who = "anonymous"
+	}
+	status := a.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	s.log.Log(r.Context(), level, "cluster admin call", "method", r.Method, "path", r.URL.Path,
+		"principal", who, "remote", r.RemoteAddr, "forwarded", r.Header.Get(hopsHeader) != "",
+		"status", status)
+}
+
+// requirePlatformAdmin refuses (403) a caller that does not hold
+// PlatformAdmin on the system workspace. The decision is made against a
+// state that reflects every write acknowledged before the call (a read
+// index from the leader), so a PlatformAdmin role revoked before the call
+// never authorises it. With authentication off it allows everything.
+func (s *Server) requirePlatformAdmin(r *http.Request) error {
+	if !s.cfg.AuthEnabled {
+		return nil
+	}
+	c := callerOf(r)
+	if c == nil {
+		return errUnauthorized // never allow a call that was not authenticated
+	}
+	st, err := s.adminState(r)
+	if err != nil {
+		return err
+	}
+	return platformAdminIn(st, c)
+}
+
+// platformAdminIn refuses (403) c unless it is PlatformAdmin in st.
+func platformAdminIn(st *fsm.State, c *fsm.Caller) error {
+	if c == nil || !st.IsPlatformAdmin(c) {
+		return errForbidden
+	}
+	return nil
+}
+
+// adminState returns a state at a fresh read index.
+func (s *Server) adminState(r *http.Request) (*fsm.State, error) {
+	idx, err := s.readIndexFor(r)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.MinIndexWait)
+	defer cancel()
+	st, err := s.c.WaitApplied(ctx, idx)
+	if err != nil {
+		return nil, unavailable(fmt.Sprintf("This node has not applied index %d within %s; retry shortly", idx, s.cfg.MinIndexWait))
+	}
+	return st, nil
 }

@@ -31,10 +31,11 @@ type Cluster interface {
 	// the O(n) state digest.
 	StatusWith(opts cluster.StatusOptions) cluster.Status
 	Members() ([]cluster.Member, error)
-	// Restore (leader only) replaces the whole cluster's state with a
-	// snapshot stream, verified completely first: an error wrapping
-	// fsm.ErrSnapshotCorrupt leaves the cluster unchanged.
-	Restore(ctx context.Context, r io.Reader) error
+	// Restore (leader only, one at a time) replaces the whole cluster's
+	// state with a snapshot stream, verified completely first: an error
+	// wrapping fsm.ErrSnapshotCorrupt, cluster.ErrInsufficientStorage or
+	// cluster.ErrRestoreInProgress leaves the cluster unchanged.
+	Restore(ctx context.Context, r io.Reader, opts cluster.RestoreOptions) (cluster.RestoreResult, error)
 	// Leave takes this node out of the cluster for good; the process then
 	// stops.
 	Leave(ctx context.Context) error

@@ -22,14 +22,21 @@
 //     own.
 //   - Requests are validated before anything is proposed: bad input is a
 //     422 listing every issue found, never a silently dropped field.
-//   - With Config.AuthEnabled, every request under the base path is
-//     authenticated by the node that receives it, before it is read,
-//     routed on or forwarded: no or bad credentials are a 401
+//   - With Config.AuthEnabled, every request under the base path or to
+//     /v1/cluster/* is authenticated by the node that receives it, before
+//     it is read, routed on or forwarded: no or bad credentials are a 401
 //     {"detail":"Unauthorized"} with WWW-Authenticate: Bearer. A forwarded
 //     request keeps its credentials and the leader authenticates it again.
-//     /healthz, /readyz, /metrics and /v1/cluster/* are not authenticated:
-//     they must only be reachable from the cluster's network (protecting
-//     the cluster admin calls is future work).
+//     /healthz, /readyz, /metrics, /openapi.json and the read index route
+//     (/v1/cluster/read-index, called by followers until the node-to-node
+//     peer service replaces it) are not authenticated.
+//   - Cluster admin API with authentication on: status and members need an
+//     authenticated caller; snapshot, restore, remove-member, leave and
+//     transfer-leadership need PlatformAdmin on the system workspace,
+//     decided by the node that carries the call out against a state at a
+//     fresh read index. Every admin call, refused ones included, is logged
+//     at INFO with its principal and remote address (status and members
+//     at DEBUG).
 //   - Authorization: every write command carries the caller (nil with
 //     authentication off) and the state machine decides it against the
 //     role bindings at the command's own log index, so a role revoked at

@@ -26,6 +26,9 @@ const (
 	codeOutcomeUnknown = "outcome_unknown"
 	codeUnavailable    = "unavailable"
 	codeInternal       = "internal"
+	// Restore refusals (POST /v1/cluster/restore).
+	codeUnsupportedMedia    = "unsupported_media_type"
+	codeInsufficientStorage = "insufficient_storage"
 )
 
 // httpError is an error decided at the HTTP edge, with its answer.
@@ -145,6 +148,12 @@ func toAnswer(err error) answer {
 		return toAnswer(outcomeUnknown("The write was proposed but its outcome is unknown: it may or may not have been applied. Read the current state before repeating it."))
 	case errors.Is(err, cluster.ErrNotLeader), errors.Is(err, cluster.ErrNoLeader):
 		return toAnswer(unreachableLeader("No leader is available to serve the request; retry shortly"))
+	case errors.Is(err, cluster.ErrRestoreInProgress):
+		return toAnswer(&httpError{status: http.StatusConflict, code: codeConflict, retry: true,
+			detail: "Another restore is in progress on the leader; retry once it has finished"})
+	case errors.Is(err, cluster.ErrInsufficientStorage):
+		return toAnswer(&httpError{status: http.StatusInsufficientStorage, code: codeInsufficientStorage,
+			detail: "Snapshot refused, the cluster is unchanged: the leader's data directory has not room enough for it (with a safety margin)"})
 	case errors.Is(err, cluster.ErrShutdown):
 		return toAnswer(unavailable("The node is shutting down; retry on another node"))
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):

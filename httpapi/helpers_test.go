@@ -319,7 +319,9 @@ func (f *fakeCluster) FSM() *fsm.FSM                      { return f.fsm }
 
 // The admin calls are leader-only (or, for Leave, not exercised with a
 // fake): the fake refuses them as a follower would.
-func (f *fakeCluster) Restore(context.Context, io.Reader) error   { return cluster.ErrNotLeader }
+func (f *fakeCluster) Restore(context.Context, io.Reader, cluster.RestoreOptions) (cluster.RestoreResult, error) {
+	return cluster.RestoreResult{}, cluster.ErrNotLeader
+}
 func (f *fakeCluster) Leave(context.Context) error                { return cluster.ErrNotLeader }
 func (f *fakeCluster) RemoveServer(context.Context, string) error { return cluster.ErrNotLeader }
 func (f *fakeCluster) TransferLeadership(context.Context) error   { return cluster.ErrNotLeader }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"net/http/httptrace"
 	"strconv"
@@ -21,10 +22,19 @@ import (
 const (
 	openAPIPath = "/openapi.json"
 
-	// MaxRestoreBytes is the largest snapshot POST /v1/cluster/restore
-	// accepts. Restore bodies are streamed to a file on the leader, never
-	// held in memory, so the ordinary MaxBodyBytes does not apply.
-	MaxRestoreBytes int64 = 4 << 30
+	// DefaultMaxRestoreBytes is the default of Config.MaxRestoreBytes, the
+	// largest snapshot POST /v1/cluster/restore accepts. The leader holds
+	// the whole verified state in memory, as it will once restored.
+	DefaultMaxRestoreBytes int64 = 1 << 30
+
+	// restoreMediaType is the only content type a restore body may have:
+	// a browser form cannot send it across origins without a preflight.
+	restoreMediaType = "application/octet-stream"
+
+	// defaultRestoreIdle is how long the leader waits for the next bytes of
+	// a restore upload before it gives up (400) and lets another restore
+	// run: one stalled upload cannot hold the one-at-a-time gate forever.
+	defaultRestoreIdle = 30 * time.Second
 )
 
 // errStreamed: the endpoint wrote its answer itself (a stream). Like
@@ -67,6 +77,11 @@ func (s *Server) snapshot(w http.ResponseWriter, r *http.Request) (reply, error)
 	if err != nil {
 		return reply{}, err
 	}
+	if s.cfg.AuthEnabled {
+		if err := platformAdminIn(st, callerOf(r)); err != nil {
+			return reply{}, err
+		}
+	}
 	// The state is immutable and in memory: once the headers are out, only
 	// the connection can fail.
 	h := w.Header()
@@ -83,7 +98,8 @@ func (s *Server) snapshot(w http.ResponseWriter, r *http.Request) (reply, error)
 // restoreBody is the answer of a successful restore.
 type restoreBody struct {
 	Message string `json:"message"`
-	// Index is the leader's applied index once the snapshot is in place.
+	// Index is the index of the log entry that marks the restore: every
+	// node that has applied it (X-Wsd-Min-Index) holds the restored state.
 	Index uint64 `json:"index"`
 	// Digest is the state digest after the restore, as /v1/cluster/status
 	// reports it: equal to the digest of the state that was saved.
@@ -91,47 +107,123 @@ type restoreBody struct {
 }
 
 // restore: POST /v1/cluster/restore replaces the whole cluster's state
-// with the snapshot in the body (up to MaxRestoreBytes). Other nodes stream
-// the body through to the leader. The leader verifies the whole snapshot
-// before raft sees it: a corrupt or foreign one is a 422 and the cluster is
-// unchanged.
+// with the snapshot in the body. Refused, with the cluster unchanged and
+// nothing written to disk: a body that is not application/octet-stream
+// (415), larger than MaxRestoreBytes (413, before it is read when its
+// length is announced), that would not fit on the leader's disk (507), a
+// restore while another runs (409 with Retry-After), a corrupt or foreign
+// snapshot (422, as soon as its header is read when that is wrong), an
+// upload that breaks off (400). Other nodes stream the body through to the
+// leader, which authorizes the caller (PlatformAdmin) before reading it.
 func (s *Server) restore(w http.ResponseWriter, r *http.Request) (reply, error) {
-	if r.ContentLength > MaxRestoreBytes {
-		return reply{}, restoreTooLarge()
+	if err := checkRestoreMedia(r); err != nil {
+		return reply{}, err
+	}
+	if r.ContentLength > s.cfg.MaxRestoreBytes {
+		return reply{}, s.restoreTooLarge()
 	}
 	if !s.c.IsLeader() {
 		return reply{}, s.proxyStream(w, r)
 	}
-	body := io.Reader(http.NoBody)
-	if r.Body != nil {
-		body = http.MaxBytesReader(w, r.Body, MaxRestoreBytes)
+	if err := s.requirePlatformAdmin(r); err != nil {
+		return reply{}, err
 	}
-	err := s.c.Restore(r.Context(), body)
-	var mbe *http.MaxBytesError
+	body := &uploadReader{r: http.NoBody, left: s.cfg.MaxRestoreBytes}
+	if r.Body != nil {
+		body.r = r.Body
+		rc := http.NewResponseController(w)
+		body.idle = func() { _ = rc.SetReadDeadline(time.Now().Add(s.restoreIdle)) }
+	}
+	res, err := s.c.Restore(r.Context(), body, cluster.RestoreOptions{
+		Size: max(r.ContentLength, 0), By: principal(r),
+		// With authentication on, a snapshot that names no PlatformAdmin
+		// would leave no one able to administer the cluster.
+		RequirePlatformAdmin: s.cfg.AuthEnabled,
+	})
 	switch {
+	case body.tooLarge:
+		return reply{}, s.restoreTooLarge()
+	case body.err != nil:
+		s.log.Info("restore upload broke off; the cluster is unchanged", "err", body.err, "remote", r.RemoteAddr)
+		return reply{}, &httpError{status: http.StatusBadRequest, code: codeInvalid,
+			detail: "The snapshot upload broke off before its end; the cluster is unchanged"}
 	case err == nil:
+	case errors.Is(err, cluster.ErrNoPlatformAdmin):
+		var is issues
+		is.add("snapshot_without_admin", "Snapshot refused, the cluster is unchanged: it grants PlatformAdmin on '"+fsm.SystemWorkspace+"' to no one, so no one could administer the cluster after restoring it", nil, "body")
+		return reply{}, is.err()
 	case errors.Is(err, fsm.ErrSnapshotCorrupt):
 		reason := strings.TrimPrefix(err.Error(), fsm.ErrSnapshotCorrupt.Error()+": ")
 		var is issues
 		is.add("snapshot_invalid", "Snapshot refused, the cluster is unchanged: "+reason, nil, "body")
 		return reply{}, is.err()
-	case errors.As(err, &mbe):
-		return reply{}, restoreTooLarge()
+	case res.SnapshotIndex != 0:
+		// The state is restored, but the marker entry did not commit
+		// here: its outcome is unknown.
+		return reply{}, outcomeUnknown("The snapshot was restored but the entry that marks it has an unknown outcome; check /v1/cluster/status before acting on it")
 	default:
 		return reply{}, err
 	}
-	st := s.c.FSM().State()
-	return reply{status: http.StatusOK, index: st.Index(), body: restoreBody{
+	return reply{status: http.StatusOK, index: res.Index, body: restoreBody{
 		Message: "Cluster state restored from the snapshot",
-		Index:   st.Index(),
-		Digest:  st.Digest(),
+		Index:   res.Index,
+		Digest:  res.Digest,
 	}}, nil
 }
 
-func restoreTooLarge() error {
-	return &httpError{status: http.StatusRequestEntityTooLarge, code: codeTooLarge,
-		detail: "Snapshot too large: the limit is " + strconv.FormatInt(MaxRestoreBytes>>30, 10) + " GiB"}
+// checkRestoreMedia refuses (415) a restore body that is not
+// application/octet-stream.
+func checkRestoreMedia(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && mt == restoreMediaType {
+		return nil
+	}
+	return &httpError{status: http.StatusUnsupportedMediaType, code: codeUnsupportedMedia,
+		detail: "A snapshot must be sent as " + restoreMediaType + " (got " + strconv.Quote(ct) + ")"}
 }
+
+func (s *Server) restoreTooLarge() error {
+	return &httpError{status: http.StatusRequestEntityTooLarge, code: codeTooLarge,
+		detail: "Snapshot too large: the limit is " + strconv.FormatInt(s.cfg.MaxRestoreBytes, 10) + " bytes"}
+}
+
+// uploadReader reads a restore body up to a limit and remembers why it
+// stopped: tooLarge past the limit, err when the upload itself failed (the
+// client went away), as opposed to a snapshot that ends too early.
+type uploadReader struct {
+	r        io.Reader
+	left     int64
+	tooLarge bool
+	err      error
+	// idle, when set, moves the connection's read deadline before each
+	// read.
+	idle func()
+}
+
+func (u *uploadReader) Read(p []byte) (int, error) {
+	if u.tooLarge {
+		return 0, errRestoreTooLarge
+	}
+	if u.idle != nil {
+		u.idle()
+	}
+	if int64(len(p)) > u.left+1 {
+		p = p[:u.left+1]
+	}
+	n, err := u.r.Read(p)
+	if int64(n) > u.left {
+		u.tooLarge = true
+		return int(u.left), errRestoreTooLarge
+	}
+	u.left -= int64(n)
+	if err != nil && err != io.EOF {
+		u.err = err
+	}
+	return n, err
+}
+
+var errRestoreTooLarge = errors.New("snapshot over the size limit")
 
 // proxyStream forwards r to the leader with its body streamed through,
 // never buffered (a restore may be gigabytes), and writes the leader's

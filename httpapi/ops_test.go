@@ -108,7 +108,7 @@ func TestServer_snapshotRestore_roundTrip(t *testing.T) {
 	if ts.digest(t) == saved {
 		t.Fatal("digest unchanged by a write")
 	}
-	r := ts.do(t, http.MethodPost, clusterRestorePath, snap)
+	r := ts.do(t, http.MethodPost, clusterRestorePath, snap, octet...)
 	if r.code != http.StatusOK {
 		t.Fatalf("restore: %s", r)
 	}
@@ -148,7 +148,7 @@ func TestServer_restore_refused(t *testing.T) {
 	before := ts.digest(t)
 	for name, b := range foreignSnapshots(snap) {
 		t.Run(name, func(t *testing.T) {
-			r := ts.do(t, http.MethodPost, clusterRestorePath, b)
+			r := ts.do(t, http.MethodPost, clusterRestorePath, b, octet...)
 			if r.code != http.StatusUnprocessableEntity || r.header.Get(client.HeaderErrorCode) != codeInvalid {
 				t.Fatalf("restore = %s (%s), want 422 invalid", r, r.header.Get(client.HeaderErrorCode))
 			}
@@ -180,11 +180,11 @@ func TestServer_snapshotRestore_throughFollower(t *testing.T) {
 	snap, _ := saveSnapshot(t, c, hs.URL)
 	leader.create(t, "later")
 
-	r := doURL(t, c, http.MethodPost, hs.URL+clusterRestorePath, foreignSnapshots(snap)["flipped byte"])
+	r := doURL(t, c, http.MethodPost, hs.URL+clusterRestorePath, foreignSnapshots(snap)["flipped byte"], octet...)
 	if r.code != http.StatusUnprocessableEntity {
 		t.Fatalf("corrupt restore through a follower = %s, want 422", r)
 	}
-	r = doURL(t, c, http.MethodPost, hs.URL+clusterRestorePath, snap)
+	r = doURL(t, c, http.MethodPost, hs.URL+clusterRestorePath, snap, octet...)
 	if r.code != http.StatusOK {
 		t.Fatalf("restore through a follower = %s", r)
 	}
@@ -261,7 +261,7 @@ func TestServer_adminCalls(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := doURL(t, c, tt.method, tt.url+tt.path, nil)
+			r := doURL(t, c, tt.method, tt.url+tt.path, nil, octet...)
 			r.wantError(t, tt.code, tt.errCode, tt.body)
 		})
 	}

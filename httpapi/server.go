@@ -40,6 +40,9 @@ type Config struct {
 	MinIndexWait time.Duration
 	// MaxBodyBytes is the largest request body accepted; larger is a 413.
 	MaxBodyBytes int64
+	// MaxRestoreBytes is the largest snapshot POST /v1/cluster/restore
+	// accepts (413 beyond); 0 means DefaultMaxRestoreBytes.
+	MaxRestoreBytes int64
 	// ForwardTransport carries requests proxied to the leader. It should
 	// pool connections; nil means NewForwardTransport(nil), released by
 	// Close. A cluster that serves HTTPS passes
@@ -104,6 +107,12 @@ func (c *Config) Validate() error {
 	case c.MaxBodyBytes == 0:
 		c.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	switch {
+	case c.MaxRestoreBytes < 0:
+		errs = append(errs, fmt.Errorf("httpapi: max restore bytes %d is negative", c.MaxRestoreBytes))
+	case c.MaxRestoreBytes == 0:
+		c.MaxRestoreBytes = DefaultMaxRestoreBytes
+	}
 	if c.AuthEnabled && c.Authenticator == nil {
 		errs = append(errs, errors.New("httpapi: authentication is enabled without an authenticator"))
 	}
@@ -128,6 +137,10 @@ type Server struct {
 	// Constant header values, shared by every response (net/http never
 	// modifies header slices it is given).
 	hdrJSON, hdrTrue, hdrFalse, hdrZero, hdrRetry []string
+
+	// restoreIdle bounds how long a restore upload may send nothing
+	// (ops.go); tests shorten it.
+	restoreIdle time.Duration
 }
 
 // New builds a Server from cfg.
@@ -145,6 +158,8 @@ func New(cfg Config) (*Server, error) {
 		hdrFalse:  []string{"false"},
 		hdrZero:   []string{"0"},
 		hdrRetry:  []string{"1"},
+
+		restoreIdle: defaultRestoreIdle,
 	}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	if s.transport == nil {

@@ -27,6 +27,8 @@ type config struct {
 	LeaderWait        time.Duration
 	LogLevel          string
 	LogFormat         string
+	// MaxRestoreMiB is the largest snapshot a restore accepts, in MiB.
+	MaxRestoreMiB int
 
 	// Authentication and transport security.
 	Auth                  string
@@ -37,15 +39,20 @@ type config struct {
 	ClaimEmail            string
 	ClaimGroups           string
 	TrustPrincipalHeaders bool
-	AdminPrincipal        string
-	TLSCert               string
-	TLSKey                string
-	TLSClientCA           string
-	TLSCA                 string
-	RaftTLSCert           string
-	RaftTLSKey            string
-	RaftTLSCA             string
-	GossipKey             string
+	// Principal namespaces (auth.Config.AllowUnverifiedEmail,
+	// UsernamePrefix, GroupsPrefix).
+	OIDCAllowUnverifiedEmail bool
+	OIDCUsernamePrefix       string
+	OIDCGroupsPrefix         string
+	AdminPrincipal           string
+	TLSCert                  string
+	TLSKey                   string
+	TLSClientCA              string
+	TLSCA                    string
+	RaftTLSCert              string
+	RaftTLSKey               string
+	RaftTLSCA                string
+	GossipKey                string
 }
 
 // parseFlags reads flags; each flag's default comes from its WSD_* twin in
@@ -105,6 +112,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	boolean(&c.GossipLocal, "gossip-local", false, "use fast loopback gossip timings (tests, single host)")
 	dur(&c.MaxStale, "max-stale", 5*time.Second, "longest leader silence after which default reads go to the leader")
 	dur(&c.LeaderWait, "leader-wait", 7*time.Second, "how long a write waits for a leader before 503")
+	integer(&c.MaxRestoreMiB, "max-restore-mib", 1024, "largest snapshot POST /v1/cluster/restore accepts, in MiB (the leader holds it in memory to verify it)")
 	str(&c.Auth, "auth", "none", "authentication: none or oidc")
 	str(&c.OIDCIssuer, "oidc-issuer", "", "OIDC issuer URL (discovery and JWKS)")
 	str(&c.OIDCAudience, "oidc-audience", "", "audience tokens must carry")
@@ -113,6 +121,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	str(&c.ClaimEmail, "oidc-claim-email", "email", "claim holding the email")
 	str(&c.ClaimGroups, "oidc-claim-groups", "groups", "claim holding the groups")
 	boolean(&c.TrustPrincipalHeaders, "trust-principal-headers", false, "accept X-NMP-Principal-* headers from a trusted gateway")
+	boolean(&c.OIDCAllowUnverifiedEmail, "oidc-allow-unverified-email", false, "let a token's email count without an email_verified claim (issuers that never send it); email_verified=false never counts")
+	str(&c.OIDCUsernamePrefix, "oidc-username-prefix", "", "prefix added to every user id (e.g. \"user:\"), so ids never collide with emails or groups")
+	str(&c.OIDCGroupsPrefix, "oidc-groups-prefix", "", "prefix added to every group name (e.g. \"group:\"), so groups never collide with user ids or emails")
 	str(&c.AdminPrincipal, "admin-principal", "", "principal granted PlatformAdmin when the cluster is first initialised")
 	str(&c.TLSCert, "tls-cert", "", "API server certificate (PEM); enables HTTPS")
 	str(&c.TLSKey, "tls-key", "", "API server key (PEM)")

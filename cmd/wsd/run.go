@@ -136,6 +136,10 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	hcfg.Logger = log.With("component", "http")
 	hcfg.MaxStale = cfg.MaxStale
 	hcfg.LeaderWait = cfg.LeaderWait
+	if cfg.MaxRestoreMiB <= 0 {
+		return fmt.Errorf("--max-restore-mib=%d: must be positive", cfg.MaxRestoreMiB)
+	}
+	hcfg.MaxRestoreBytes = int64(cfg.MaxRestoreMiB) << 20
 	hcfg.Registerer = reg
 	hcfg.Authenticator = sec.authn
 	hcfg.AuthEnabled = sec.authOn

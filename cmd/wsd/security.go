@@ -71,6 +71,8 @@ func buildSecurity(ctx context.Context, cfg *config, log *slog.Logger) (*securit
 	acfg.JWKSFile = cfg.OIDCJWKSFile
 	acfg.SubjectClaim, acfg.EmailClaim, acfg.GroupsClaim = cfg.ClaimSubject, cfg.ClaimEmail, cfg.ClaimGroups
 	acfg.TrustPrincipalHeaders = cfg.TrustPrincipalHeaders
+	acfg.AllowUnverifiedEmail = cfg.OIDCAllowUnverifiedEmail
+	acfg.UsernamePrefix, acfg.GroupsPrefix = cfg.OIDCUsernamePrefix, cfg.OIDCGroupsPrefix
 	acfg.Logger = log.With("component", "auth")
 	acfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	if err := acfg.Validate(); err != nil {

@@ -73,7 +73,7 @@ type writeOutcome struct {
 // refused.
 func TestAuth_revocationRace(t *testing.T) {
 	iss := oidctest.New(t)
-	c := newCluster(t, clusterOpts{size: 3, extraArgs: authArgs(iss)})
+	c := newCluster(t, clusterOpts{size: 3, extraArgs: authArgs(iss), adminToken: iss.Token(t, adminPrincipal, "")})
 	leader := c.leader()
 	fs := c.followers(leader)
 	admin := iss.Token(t, "alice", "alice@example.com")

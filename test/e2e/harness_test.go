@@ -72,6 +72,10 @@ type testCluster struct {
 	// tls is the client TLS config of a cluster that serves HTTPS
 	// (clusterOpts.tls); c.http uses it.
 	tls *tls.Config
+	// token, when set, is the bearer token the harness's own calls
+	// (status, members) send: the cluster API needs credentials when
+	// authentication is on (clusterOpts.adminToken).
+	token string
 }
 
 type clusterOpts struct {
@@ -87,6 +91,9 @@ type clusterOpts struct {
 	// extraArgs carry --tls-cert and friends): node URLs are https and
 	// the harness's HTTP client uses this config (see tls_test.go).
 	tls *tls.Config
+	// adminToken is the bearer token of the harness's own calls to a
+	// cluster with authentication on (a PlatformAdmin's).
+	adminToken string
 }
 
 func freePort(t *testing.T) int {
@@ -110,7 +117,7 @@ func newCluster(t *testing.T, opts clusterOpts) *testCluster {
 		opts.deadServerTimeout = time.Minute
 	}
 	wsd, _ := testserver.Build(t)
-	c := &testCluster{t: t, wsd: wsd, http: &http.Client{Timeout: 10 * time.Second}}
+	c := &testCluster{t: t, wsd: wsd, http: &http.Client{Timeout: 10 * time.Second}, token: opts.adminToken}
 	if opts.tls != nil {
 		tr := &http.Transport{TLSClientConfig: opts.tls}
 		c.tls, c.http.Transport = opts.tls, tr
@@ -349,7 +356,14 @@ func (c *testCluster) members(n *node) ([]member, error) {
 }
 
 func (c *testCluster) getJSON(url string, v any) error {
-	resp, err := c.http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
 	if err != nil {
 		return err
 	}

@@ -157,6 +157,7 @@ func TestOps_backupRestore(t *testing.T) {
 		t.Logf("%s: %s", name, strings.TrimSpace(out))
 		// Straight to the leader's API too.
 		req, _ := http.NewRequest(http.MethodPost, leader.url()+"/v1/cluster/restore", bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/octet-stream")
 		resp, err := c.http.Do(req)
 		if err != nil {
 			t.Fatal(err)

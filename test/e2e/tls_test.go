@@ -148,7 +148,7 @@ func TestTLS_securedClusterWithAuth(t *testing.T) {
 	args := append(slices.Clone(common), raftTLSArgs(raftCert, raftKey, caFile)...)
 	args = append(args, "--gossip-key="+gossipKey)
 	clientTLS := &tls.Config{RootCAs: ca.pool, MinVersion: tls.VersionTLS12}
-	c := newCluster(t, clusterOpts{size: 3, tls: clientTLS, extraArgs: args})
+	c := newCluster(t, clusterOpts{size: 3, tls: clientTLS, extraArgs: args, adminToken: iss.Token(t, adminPrincipal, "")})
 	leader := c.leader()
 	fs := c.followers(leader)
 	ctx := ctxT(t, 2*time.Minute)
