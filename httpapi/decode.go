@@ -125,6 +125,10 @@ func decodeString(is *issues, raw json.RawMessage, loc ...string) (string, bool)
 	if len(raw) > 0 && raw[0] == '"' {
 		var v string
 		if json.Unmarshal(raw, &v) == nil {
+			if replacedRunes(raw) {
+				is.add("string_unicode", "Input should be a valid string: invalid UTF-8 or an unpaired surrogate", v, loc...)
+				return "", false
+			}
 			return v, true
 		}
 	}
@@ -166,6 +170,9 @@ func checkDescription(is *issues, d *string, loc ...string) bool {
 		return true
 	}
 	msg := fsm.ValidateDescription(*d)
+	if msg == "" {
+		msg = textProblem(*d, true)
+	}
 	switch {
 	case msg == "":
 		return true
@@ -195,9 +202,13 @@ func checkEntityType(is *issues, t string, loc ...string) bool {
 	return false
 }
 
-// checkEntityName reports an entity name that breaks its rule.
+// checkEntityName reports an entity name that breaks its rule (see
+// text.go for control and bidi characters).
 func checkEntityName(is *issues, n string, loc ...string) bool {
 	msg := fsm.ValidateEntityName(n)
+	if msg == "" {
+		msg = textProblem(n, false)
+	}
 	switch {
 	case msg == "":
 		return true
@@ -294,4 +305,14 @@ func pathVar(r *http.Request, name string) (string, bool) {
 		return v, false
 	}
 	return u, true
+}
+
+// checkNewSegment reports a name that is about to be created and would be
+// a dot segment in its path (see text.go): "." and "..".
+func checkNewSegment(is *issues, what, v string, loc ...string) bool {
+	if isDotSegment(v) {
+		is.add("value_error", "Value error, "+what+" must not be '.' or '..'", v, loc...)
+		return false
+	}
+	return true
 }

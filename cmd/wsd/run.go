@@ -147,11 +147,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		return err
 	}
 	defer api.Close()
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttpHandler(reg))
-	mux.Handle("/", api.Handler())
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           rootHandler(promhttpHandler(reg), api.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
