@@ -199,12 +199,11 @@ func TestHostile_filterLimits(t *testing.T) {
 		t.Errorf("a 256-character pattern: %s, want 200", r)
 	}
 	for name, q := range map[string]string{
-		"a 258-character $like":         "filter[name][$like]=" + pat(258),
-		"a 1 MB $like":                  "filter[name][$like]=" + pat(1<<20/3),
-		"a JSON $like over 256":         "filter=" + url.QueryEscape(`{"name":{"$like":"`+strings.Repeat("%a", 200)+`"}}`),
-		"a filter value over 4 KiB":     "filter[created_by]=" + strings.Repeat("x", 5000),
-		"33 filter clauses":             strings.Repeat("filter[created_by]=x&", 33),
-		"a JSON filter of many members": "filter=" + url.QueryEscape("{"+strings.Repeat(`"created_by":"x",`, 40)+`"name":"a"}`),
+		"a 258-character $like":     "filter[name][$like]=" + pat(258),
+		"a 1 MB $like":              "filter[name][$like]=" + pat(1<<20/3),
+		"a JSON $like over 256":     "filter=" + url.QueryEscape(`{"name":{"$like":"`+strings.Repeat("%a", 200)+`"}}`),
+		"a filter value over 4 KiB": "filter[created_by]=" + strings.Repeat("x", 5000),
+		"33 filter clauses":         strings.Repeat("filter[created_by]=x&", 33),
 	} {
 		r := get(q)
 		if r.code < 400 || r.code > 499 {
