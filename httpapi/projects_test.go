@@ -146,7 +146,7 @@ func TestServer_projectReadYourWrites(t *testing.T) {
 		if r := ts.do(t, http.MethodGet, path, nil, client.HeaderMinIndex, idx); r.code != http.StatusOK || r.index(t) < w.index(t) {
 			t.Fatalf("%s with min index %s: %s at %s", path, idx, r, r.header.Get(client.HeaderIndex))
 		}
-		r := ts.do(t, http.MethodGet, path, nil, client.HeaderMinIndex, "999999999")
+		r := ts.do(t, http.MethodGet, path, nil, client.HeaderMinIndex, strconv.FormatUint(w.index(t)+1000, 10))
 		if r.code != http.StatusServiceUnavailable || r.header.Get(client.HeaderErrorCode) != "unavailable" {
 			t.Fatalf("%s with a future min index: %s, want 503 unavailable", path, r)
 		}
