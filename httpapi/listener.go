@@ -31,7 +31,7 @@ import (
 //     are written to the connection in one piece, in forms no handler of
 //     this API produces (a text/plain or empty 4xx/5xx with no Date header),
 //     and each connection rewrites them into the API's JSON error body with
-//     the usual headers;
+//     the usual headers (501 and 505 become 400: the client's doing);
 //   - with tlsConfig, connections are TLS, handshaken under this wrapper so
 //     that the rewriting sees the plain text (the handshake is bounded by
 //     tlsHandshakeTimeout; Request.TLS is set as usual). A plain HTTP
@@ -190,7 +190,13 @@ func (s *Server) rewriteServerError(p []byte) ([]byte, bool) {
 	} else if len(body) > 0 && (body[0] < '0' || body[0] > '9') {
 		why = strings.TrimSpace(body)
 	}
+	// 501 (unknown Transfer-Encoding) and 505 (unknown HTTP version) are
+	// the client's doing, not a fault of this server: they are answered
+	// 400, so that a 5xx from wsd always means wsd could not serve.
 	detail := http.StatusText(code)
+	if code == http.StatusNotImplemented || code == http.StatusHTTPVersionNotSupported {
+		code = http.StatusBadRequest
+	}
 	switch {
 	case code == http.StatusRequestHeaderFieldsTooLarge:
 		detail += ": the request line and headers are over the limit"

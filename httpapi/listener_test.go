@@ -59,8 +59,8 @@ func TestListener_serverErrorsAreJSON(t *testing.T) {
 		{"headers too large", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("b", 16<<10) + "\r\n\r\n", 431},
 		{"no host", "GET /healthz HTTP/1.1\r\n\r\n", 400},
 		{"bad header", "GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n", 400},
-		{"HTTP/9.9", "GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n", 505},
-		{"transfer encoding", "POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: bogus\r\n\r\n", 501},
+		{"HTTP/9.9", "GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n", 400},
+		{"transfer encoding", "POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: bogus\r\n\r\n", 400},
 		{"expect", "GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n\r\n", 417},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
