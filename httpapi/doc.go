@@ -46,6 +46,11 @@
 //     it names or gets a JSON 404. Names that are created ("principal",
 //     entity names) are never "." or "..", and stored text is valid UTF-8
 //     without control or bidi characters (text.go).
+//   - Resources per client are bounded (limits.go, listener.go): every
+//     request but the snapshot/restore streams has a deadline, streams
+//     must make progress, write bodies must be declared JSON (415), and
+//     the API listener caps open connections and turns net/http's own
+//     plain-text error answers into the JSON error body.
 //
 // Who may import it: cmd/wsd and tests. It imports fsm (state, commands and
 // errors), cluster (its sentinel errors and status types), auth (the

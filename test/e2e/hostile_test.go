@@ -54,9 +54,9 @@ func rawDo(t *testing.T, addr, req string) rawResponse {
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
-	if _, err := io.WriteString(conn, req); err != nil {
-		t.Fatalf("write %q: %v", firstLine(req), err)
-	}
+	// A node may answer and close before reading a request it refuses
+	// (431): a failed write is fine as long as the answer can be read.
+	_, _ = io.WriteString(conn, req)
 	return readRaw(t, conn, req)
 }
 
