@@ -101,6 +101,23 @@ func (c *releasingConn) Close() error {
 	return err
 }
 
+// closeWriter is a connection that can be half-closed; net/http uses it
+// to let an error answer reach the client before the close (431).
+type closeWriter interface{ CloseWrite() error }
+
+func closeWrite(c net.Conn) error {
+	if cw, ok := c.(closeWriter); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// CloseWrite half-closes the connection underneath.
+func (c *releasingConn) CloseWrite() error { return closeWrite(c.Conn) }
+
+// CloseWrite half-closes the connection underneath.
+func (c *errConn) CloseWrite() error { return closeWrite(c.Conn) }
+
 // errConn rewrites net/http's own plain-text error answers (see Listener).
 type errConn struct {
 	net.Conn
