@@ -95,4 +95,7 @@ func (l *httpLimits) server(srv *http.Server) {
 	srv.WriteTimeout = l.WriteTimeout
 	srv.IdleTimeout = l.IdleTimeout
 	srv.MaxHeaderBytes = l.MaxHeaderBytes
+	// "OPTIONS *" goes to the API (a JSON 404) instead of net/http's own
+	// empty answer.
+	srv.DisableGeneralOptionsHandler = true
 }
