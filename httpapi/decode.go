@@ -197,13 +197,10 @@ func checkEntityType(is *issues, t string, loc ...string) bool {
 	return false
 }
 
-// checkEntityName reports an entity name that breaks its rule (see
-// text.go for control and bidi characters).
+// checkEntityName reports an entity name that breaks its rule. A name
+// about to be created is also checked by checkNewSegment.
 func checkEntityName(is *issues, n string, loc ...string) bool {
 	msg := fsm.ValidateEntityName(n)
-	if msg == "" {
-		msg = textProblem(n, false)
-	}
 	switch {
 	case msg == "":
 		return true
@@ -302,11 +299,17 @@ func pathVar(r *http.Request, name string) (string, bool) {
 	return u, true
 }
 
-// checkNewSegment reports a name that is about to be created and would be
-// a dot segment in its path (see text.go): "." and "..".
+// checkNewSegment reports a name (principal, entity name) that is about
+// to be created and breaks the rules of text.go: a dot segment ("." or
+// ".."), or bidi controls. Names already stored stay removable: only
+// creating one is refused.
 func checkNewSegment(is *issues, what, v string, loc ...string) bool {
 	if isDotSegment(v) {
 		is.add("value_error", "Value error, "+what+" must not be '.' or '..'", v, loc...)
+		return false
+	}
+	if msg := textProblem(v, false); msg != "" {
+		is.add("value_error", "Value error, "+what+" "+msg, v, loc...)
 		return false
 	}
 	return true

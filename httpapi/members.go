@@ -113,7 +113,7 @@ func (s *Server) setMemberRoles(w http.ResponseWriter, r *http.Request, body []b
 	if err != nil {
 		return reply{}, err
 	}
-	// Setting roles may create the binding: refuse a dot segment.
+	// Setting roles may create the binding: refuse what may not be created.
 	if !checkNewSegment(&is, "principal", member, "path", "principal") {
 		return reply{}, is.err()
 	}
@@ -243,9 +243,6 @@ func grantableRoles(ws string) string {
 // too long, not UTF-8 or with control characters.
 func checkPrincipal(is *issues, p string, loc ...string) bool {
 	msg := fsm.ValidateEntityName(p)
-	if msg == "" {
-		msg = textProblem(p, false)
-	}
 	switch {
 	case msg == "":
 		return true

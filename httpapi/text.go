@@ -14,14 +14,16 @@ import (
 //   - A name that becomes a path segment (principal, entity name; workspace
 //     and project names cannot be one by their pattern) is never "." or
 //     "..": such a segment names another path once anything on the way
-//     removes dot segments (RFC 3986, 5.2.4). Values already stored with
-//     such a name can still be removed: only creating one is refused.
+//     removes dot segments (RFC 3986, 5.2.4).
 //   - Names, principals and descriptions are valid UTF-8 as sent (JSON
 //     decoding would silently turn invalid bytes and lone surrogates into
 //     U+FFFD) and hold no control characters (Unicode Cc) and no bidi
 //     controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069),
 //     which make a name display as another. A description may hold tabs
 //     and line breaks.
+//   - These rules apply to what is created or written (checkNewSegment,
+//     checkDescription, decodeString): a principal or entity name stored
+//     before them can still be named in a path to remove it.
 
 // isDotSegment reports whether s is "." or "..".
 func isDotSegment(s string) bool { return s == "." || s == ".." }
