@@ -223,6 +223,10 @@ func request(r *rand.Rand, tk tokens) (req string, write bool) {
 		b.WriteString("Expect: " + []string{"100-continue", "teapot"}[r.IntN(2)] + "\r\n")
 	case 6:
 		b.WriteString("X-Ctl: a\x01b\r\n")
+	case 7:
+		b.WriteString("Content-Encoding: " + []string{"gzip", "br", "identity, gzip", "bogus"}[r.IntN(4)] + "\r\n")
+	case 8:
+		b.WriteString("Accept-Encoding: gzip\r\nAccept: text/html\r\nOrigin: https://evil.example\r\n")
 	}
 	bd := ""
 	if m != "GET" && m != "HEAD" && r.IntN(5) != 0 {
@@ -252,5 +256,9 @@ func request(r *rand.Rand, tk tokens) (req string, write bool) {
 		b.WriteString("\r\n" + bd)
 	}
 	write = m == "POST" || m == "PUT" || m == "DELETE" || m == "PATCH"
-	return b.String(), write
+	out := b.String()
+	if r.IntN(20) == 0 { // pipelined: a second request in the same write
+		out += "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+	}
+	return out, write
 }
