@@ -1,6 +1,7 @@
 package fsm_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -36,5 +37,33 @@ func TestState_List_visibilityFirst(t *testing.T) {
 				t.Errorf("%+v %s: visibility asked %d times, want %d (once per record, before the filter)", f, srt, calls, n)
 			}
 		}
+	}
+}
+
+// BenchmarkList_likeWorstCase lists 5,000 workspaces with 63-character
+// names against $like patterns built to make a backtracking matcher work
+// hardest: the cost per call is bounded by the names, not the pattern
+// (issue 11 measured 32 s of CPU for a 1 MB pattern over 5,000
+// workspaces).
+func BenchmarkList_likeWorstCase(b *testing.B) {
+	a := newInitialized(b)
+	var cmds []fsm.Command
+	for i := range 5000 {
+		name := strings.Repeat("a", 58) + fmt.Sprintf("-%04d", i)
+		cmds = append(cmds, &fsm.CreateWorkspace{ID: "id-" + name, Name: name, At: at(i)})
+	}
+	a.batch(cmds...)
+	st := a.state()
+	for _, bc := range []struct{ name, pat string }{
+		{"256 chars, 32 wildcards", strings.Repeat("%a", 31) + "%b" + strings.Repeat("_", 192)},
+		{"63 chars, backtracking", strings.Repeat("%a", 31) + "%b"},
+		{"1 MiB of %a", strings.Repeat("%a", 1<<19)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			q := fsm.ListQuery{Filter: fsm.Filter{NameLike: bc.pat, HasLike: true}, Limit: 100}
+			for b.Loop() {
+				st.ListWorkspaces(q)
+			}
+		})
 	}
 }
