@@ -8,7 +8,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME  ?= 4s
 
 
-.PHONY: all build run test unit e2e fuzz chart-test lint e2e-long bench clean
+.PHONY: all build run test unit e2e abuse fuzz chart-test lint e2e-long bench clean
 
 all: build
 
@@ -19,16 +19,21 @@ build:
 run: build
 	./bin/wsd
 
-test: unit e2e fuzz chart-test
+test: unit e2e abuse fuzz chart-test
 
 # Package tests with the race detector (everything but the process-level
 # e2e suite, which runs on its own so its clusters have the CPUs).
 unit:
-	$(GO) test -race -count=1 -timeout 10m $$($(GO) list ./... | grep -v /test/e2e)
+	$(GO) test -race -count=1 -timeout 10m $$($(GO) list ./... | grep -v -e /test/e2e -e /test/abuse)
 
 # Black-box tests against real wsd processes (built without -race).
 e2e:
 	$(GO) test -count=1 -timeout 10m ./test/e2e/...
+
+# The abuse suite (test/abuse): hostile requests against a real node for
+# WSD_ABUSE_DURATION (default 40s); prints one "abuse:" line.
+abuse:
+	$(GO) test -count=1 -v -timeout 20m -run TestAbuse ./test/abuse
 
 # Every fuzz target in the tree, each for FUZZTIME, from its seed corpus.
 fuzz:
@@ -57,9 +62,11 @@ bench:
 
 # Long fault run (test/e2e/fault_long_test.go): WSD_E2E_LONG_DURATION of
 # fault rounds (default 20m), WSD_E2E_SEED to repeat an order of faults.
-# -v shows each round and the "faults summary:" line.
+# -v shows each round and the "faults summary:" line. Then the abuse suite
+# for WSD_ABUSE_DURATION (default 10m here; WSD_ABUSE_SEED repeats a run).
 e2e-long:
 	$(GO) test -v -count=1 -timeout 60m -tags e2elong ./test/e2e/...
+	WSD_ABUSE_DURATION=$${WSD_ABUSE_DURATION:-10m} $(GO) test -v -count=1 -timeout 90m -run TestAbuse ./test/abuse
 
 clean:
 	rm -rf bin

@@ -237,6 +237,9 @@ type call struct {
 // do runs cl with the retry policy and decodes a 2xx body into out (when
 // out is not nil). It returns the status code of the final answer.
 func (c *Client) do(ctx context.Context, cl call, out any) (int, error) {
+	if err := checkPath(cl.method, cl.path); err != nil {
+		return 0, err
+	}
 	var body []byte
 	if cl.body != nil {
 		b, err := json.Marshal(cl.body)

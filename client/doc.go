@@ -18,6 +18,12 @@
 // Every call takes a context first; the context bounds the whole call,
 // retries included.
 //
+// Names go into the request path one escaped segment each (path.go): no
+// value can change the path's shape. "/" is sent as %2F, and "." and ".."
+// as %2E and %2E%2E (wsd decodes them back, and refuses to create such
+// names); a call with an empty name fails with ErrInvalid before anything
+// is sent. FuzzPathSegments checks it.
+//
 // # Authentication and members
 //
 // When the cluster has authentication on, set Config.Token: it is sent as

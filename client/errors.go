@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -196,8 +197,11 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		return 0
 	}
 	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-		if n < 0 {
+		switch {
+		case n < 0:
 			return 0
+		case int64(n) > int64(math.MaxInt64/time.Second):
+			return math.MaxInt64 // not an overflow (FuzzResponseDecoding)
 		}
 		return time.Duration(n) * time.Second
 	}

@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"net/http"
-	"net/url"
 )
 
 // Roles of the wire contract. Each includes the ones before it among
@@ -59,7 +58,7 @@ func membersPath(ws string) string { return workspacePath(ws) + "/members" }
 // memberPath escapes the principal as one path segment: it may contain
 // "/", "@" or be "*".
 func memberPath(ws, principal string) string {
-	return membersPath(ws) + "/" + url.PathEscape(principal)
+	return membersPath(ws) + "/" + seg(principal)
 }
 
 // WorkspaceMembers lists the role bindings of workspace ws, by principal

@@ -52,8 +52,8 @@ func TestServer_members(t *testing.T) {
 	if ws.CreatedBy != "alice@example.com" {
 		t.Errorf("created_by = %q, want alice@example.com", ws.CreatedBy)
 	}
-	if _, err := bob.GetWorkspace(ctx, "ml-team"); !errors.Is(err, client.ErrForbidden) {
-		t.Fatalf("get as a stranger: err = %v, want ErrForbidden", err)
+	if _, err := bob.GetWorkspace(ctx, "ml-team"); !errors.Is(err, client.ErrNotFound) {
+		t.Fatalf("get as a stranger: err = %v, want ErrNotFound (a hidden workspace is not found)", err)
 	}
 
 	m, err := alice.AddMember(ctx, "ml-team", "ml/devs")
@@ -115,8 +115,8 @@ func TestServer_members(t *testing.T) {
 	if _, err := alice.RemoveMember(ctx, "ml-team", "alice"); !errors.Is(err, client.ErrConflict) {
 		t.Errorf("remove the last Admin: err = %v, want ErrConflict", err)
 	}
-	if _, err := bob.WorkspaceMembers(ctx, "ml-team"); !errors.Is(err, client.ErrForbidden) {
-		t.Errorf("list after removal: err = %v, want ErrForbidden", err)
+	if _, err := bob.WorkspaceMembers(ctx, "ml-team"); !errors.Is(err, client.ErrNotFound) {
+		t.Errorf("list after removal: err = %v, want ErrNotFound (the workspace is hidden from him)", err)
 	}
 
 	// The --admin-principal may do anything, anywhere.

@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"net/http"
-	"net/url"
 )
 
 // Projects are a lightweight grouping inside a workspace, without access
@@ -15,7 +14,7 @@ import (
 
 func projectsPath(ws string) string { return workspacePath(ws) + "/projects" }
 
-func projectPath(ws, name string) string { return projectsPath(ws) + "/" + url.PathEscape(name) }
+func projectPath(ws, name string) string { return projectsPath(ws) + "/" + seg(name) }
 
 // CreateProject creates the project name in workspace ws. It fails with
 // ErrNotFound when the workspace does not exist, with ErrAlreadyExists

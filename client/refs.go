@@ -7,7 +7,7 @@ import (
 )
 
 func refPath(ws, entityType, entityName string) string {
-	return workspacePath(ws) + "/entity-refs/" + url.PathEscape(entityType) + "/" + url.PathEscape(entityName)
+	return workspacePath(ws) + "/entity-refs/" + seg(entityType) + "/" + seg(entityName)
 }
 
 // AcquireRef registers a reference to the entity (entityType, entityName)

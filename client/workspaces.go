@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 )
 
 func workspacePath(name string) string {
-	return BasePath + "/workspaces/" + url.PathEscape(name)
+	return BasePath + "/workspaces/" + seg(name)
 }
 
 // CreateWorkspace creates the workspace name. It fails with

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -162,9 +163,16 @@ func (p *pilot) fetch(ctx context.Context, id raft.ServerID, s *autopilot.Server
 	if st.ID != string(id) {
 		return nil, fmt.Errorf("server at %s reports id %q, want %q", base, st.ID, id)
 	}
-	lc := time.Duration(st.LastContactMS) * time.Millisecond
-	if st.LastContactMS < 0 {
+	// A peer's answer is input: a silence too long to express is the
+	// longest duration, not an overflow (FuzzAutopilotStats).
+	var lc time.Duration
+	switch {
+	case st.LastContactMS < 0:
 		lc = -1
+	case st.LastContactMS > int64(math.MaxInt64/time.Millisecond):
+		lc = math.MaxInt64
+	default:
+		lc = time.Duration(st.LastContactMS) * time.Millisecond
 	}
 	return &autopilot.ServerStats{LastContact: lc, LastTerm: st.Term, LastIndex: st.LastIndex}, nil
 }

@@ -29,7 +29,7 @@ func (s *State) memberPre(ws string, c *Caller) *Error {
 		return workspaceNotFound(ws)
 	}
 	if !s.Allowed(ws, c, RoleAdmin) {
-		return forbidden()
+		return s.refuse(ws, c)
 	}
 	return nil
 }

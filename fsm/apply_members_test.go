@@ -26,9 +26,9 @@ func TestFSM_Apply_authorization(t *testing.T) {
 		code fsm.Code // "" when the command must succeed
 	}{
 		{"alice creates ws", &fsm.CreateWorkspace{ID: "w", Name: "ws", At: at(1), By: "alice", Caller: alice}, ""},
-		{"bob cannot update ws", &fsm.UpdateWorkspace{Name: "ws", At: at(2), Caller: bob}, fsm.CodeForbidden},
-		{"bob cannot acquire in ws", &fsm.AcquireRef{Workspace: "ws", EntityType: "models", EntityName: "m", At: at(2), Caller: bob}, fsm.CodeForbidden},
-		{"bob cannot add himself", &fsm.AddMember{Workspace: "ws", Principal: "bob", Roles: []string{"Admin"}, At: at(2), Caller: bob}, fsm.CodeForbidden},
+		{"bob, no member, does not see ws", &fsm.UpdateWorkspace{Name: "ws", At: at(2), Caller: bob}, fsm.CodeNotFound},
+		{"bob cannot acquire in ws", &fsm.AcquireRef{Workspace: "ws", EntityType: "models", EntityName: "m", At: at(2), Caller: bob}, fsm.CodeNotFound},
+		{"bob cannot add himself", &fsm.AddMember{Workspace: "ws", Principal: "bob", Roles: []string{"Admin"}, At: at(2), Caller: bob}, fsm.CodeNotFound},
 		{"alice adds bob as viewer", &fsm.AddMember{Workspace: "ws", Principal: "bob", Roles: []string{"Viewer"}, At: at(3), Caller: alice}, ""},
 		{"alice cannot add bob twice", &fsm.AddMember{Workspace: "ws", Principal: "bob", Roles: []string{"Viewer"}, At: at(3), Caller: alice}, fsm.CodeAlreadyExists},
 		{"viewer bob cannot update", &fsm.UpdateWorkspace{Name: "ws", At: at(4), Caller: bob}, fsm.CodeForbidden},
@@ -43,7 +43,7 @@ func TestFSM_Apply_authorization(t *testing.T) {
 		{"alice cannot demote herself", &fsm.SetMemberRoles{Workspace: "ws", Principal: "alice", Roles: []string{"Editor"}, At: at(7), Caller: alice}, fsm.CodeConflict},
 		{"member not found", &fsm.RemoveMember{Workspace: "ws", Principal: "carol", At: at(7), Caller: alice}, fsm.CodeNotFound},
 		{"alice removes bob", &fsm.RemoveMember{Workspace: "ws", Principal: "bob", At: at(8), Caller: alice}, ""},
-		{"revoked bob cannot release", &fsm.ReleaseRef{Workspace: "ws", EntityType: "models", EntityName: "m", At: at(9), Caller: bob}, fsm.CodeForbidden},
+		{"revoked bob cannot release", &fsm.ReleaseRef{Workspace: "ws", EntityType: "models", EntityName: "m", At: at(9), Caller: bob}, fsm.CodeNotFound},
 		{"group binding", &fsm.AddMember{Workspace: "ws", Principal: "team", Roles: []string{"Editor"}, At: at(10), Caller: alice}, ""},
 		{"bob via his group", &fsm.ReleaseRef{Workspace: "ws", EntityType: "models", EntityName: "m", At: at(11), Caller: bob}, ""},
 		{"editor on default", &fsm.AcquireRef{Workspace: "default", EntityType: "models", EntityName: "m", At: at(12), Caller: bob}, ""},

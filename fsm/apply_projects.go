@@ -54,7 +54,7 @@ func (s *State) applyCreateProject(idx uint64, c *CreateProject) Result {
 		return Result{Err: workspaceNotFound(c.Workspace)}
 	}
 	if !s.Allowed(c.Workspace, c.Caller, RoleEditor) {
-		return Result{Err: forbidden()}
+		return Result{Err: s.refuse(c.Workspace, c.Caller)}
 	}
 	if _, ok := s.Project(c.Workspace, c.Name); ok {
 		return Result{Err: errorf(CodeAlreadyExists, "Project '%s' already exists in workspace '%s'.", c.Name, c.Workspace)}
@@ -76,7 +76,7 @@ func (s *State) applyUpdateProject(idx uint64, c *UpdateProject) Result {
 		return Result{Err: workspaceNotFound(c.Workspace)}
 	}
 	if !s.Allowed(c.Workspace, c.Caller, RoleEditor) {
-		return Result{Err: forbidden()}
+		return Result{Err: s.refuse(c.Workspace, c.Caller)}
 	}
 	old, ok := s.Project(c.Workspace, c.Name)
 	if !ok {
@@ -104,7 +104,7 @@ func (s *State) applyDeleteProject(_ uint64, c *DeleteProject) Result {
 		return Result{Err: workspaceNotFound(c.Workspace)}
 	}
 	if !s.Allowed(c.Workspace, c.Caller, RoleEditor) {
-		return Result{Err: forbidden()}
+		return Result{Err: s.refuse(c.Workspace, c.Caller)}
 	}
 	p, ok := s.Project(c.Workspace, c.Name)
 	if !ok {

@@ -36,7 +36,7 @@ func (s *State) applyAcquireRef(idx uint64, c *AcquireRef) Result {
 		return Result{Err: workspaceNotFound(c.Workspace)}
 	}
 	if !s.Allowed(c.Workspace, c.Caller, RoleEditor) {
-		return Result{Err: forbidden()}
+		return Result{Err: s.refuse(c.Workspace, c.Caller)}
 	}
 	if c.Project != "" {
 		if _, ok := s.Project(c.Workspace, c.Project); !ok {
@@ -67,7 +67,7 @@ func (s *State) applyReleaseRef(_ uint64, c *ReleaseRef) Result {
 		return Result{Err: workspaceNotFound(c.Workspace)}
 	}
 	if !s.Allowed(c.Workspace, c.Caller, RoleEditor) {
-		return Result{Err: forbidden()}
+		return Result{Err: s.refuse(c.Workspace, c.Caller)}
 	}
 	r, ok := s.Ref(c.Workspace, c.EntityType, c.EntityName)
 	if !ok {

@@ -114,7 +114,7 @@ func (s *State) applyUpdateWorkspace(idx uint64, c *UpdateWorkspace) Result {
 		return Result{Err: workspaceNotFound(c.Name)}
 	}
 	if !s.Allowed(c.Name, c.Caller, RoleEditor) {
-		return Result{Err: forbidden()}
+		return Result{Err: s.refuse(c.Name, c.Caller)}
 	}
 	if c.DescriptionSet && c.Description != nil {
 		if msg := ValidateDescription(*c.Description); msg != "" {
@@ -139,7 +139,7 @@ func (s *State) applyDeleteWorkspace(idx uint64, c *DeleteWorkspace) Result {
 		return Result{Err: workspaceNotFound(c.Name)}
 	}
 	if !s.Allowed(c.Name, c.Caller, RoleAdmin) {
-		return Result{Err: forbidden()}
+		return Result{Err: s.refuse(c.Name, c.Caller)}
 	}
 	if IsBuiltin(c.Name) {
 		return Result{Err: errorf(CodeBuiltin, "Workspace '%s' is a built-in workspace and cannot be deleted", c.Name)}

@@ -17,7 +17,10 @@
 //     carries its Caller, and the roles it needs are checked against the
 //     bindings at the command's log index, so a revocation committed
 //     before a write always wins. A nil Caller means authentication is
-//     off. Reads are checked by the serving node with State.Allowed.
+//     off. A caller without any role in the workspace is refused with the
+//     workspace's not-found error, one with too small a role with
+//     Forbidden (State.refuse). Reads are checked by the serving node with
+//     State.Allowed and State.CanSee.
 //   - Readers get immutable *State values published after each applied
 //     batch (copy-on-write B-trees behind an atomic pointer): reads take no
 //     lock and never block Apply, and a reader's view is consistent.

@@ -28,7 +28,7 @@ func TestError_Is(t *testing.T) {
 		{"builtin", &fsm.DeleteWorkspace{Name: "system"}, fsm.ErrBuiltin},
 		{"conflict", &fsm.CreateWorkspace{ID: "id-ws", Name: "other", At: at(3)}, fsm.ErrConflict},
 		{"invalid", createWS("Bad Name", 3), fsm.ErrInvalid},
-		{"forbidden", &fsm.DeleteWorkspace{Name: "ws", Caller: bob}, fsm.ErrForbidden},
+		{"forbidden", &fsm.DeleteWorkspace{Name: "system", Caller: bob}, fsm.ErrForbidden}, // bob sees system (Viewer for *)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,7 +2,6 @@ package fsm
 
 import (
 	"strings"
-	"unicode/utf8"
 
 	"github.com/tidwall/btree"
 )
@@ -64,14 +63,29 @@ type Filter struct {
 // IsZero reports whether the filter selects everything.
 func (f Filter) IsZero() bool { return !f.HasName && !f.HasLike && !f.HasBy }
 
-func (f Filter) match(name, createdBy string) bool {
+// filterMatcher is a Filter compiled once per list call.
+type filterMatcher struct {
+	f    Filter
+	like likeMatcher
+}
+
+func (f Filter) compile() *filterMatcher {
+	m := &filterMatcher{f: f}
+	if f.HasLike {
+		m.like = compileLike(f.NameLike)
+	}
+	return m
+}
+
+func (m *filterMatcher) match(name, createdBy string) bool {
+	f := &m.f
 	if f.HasName && name != f.Name {
 		return false
 	}
 	if f.HasBy && createdBy != f.CreatedBy {
 		return false
 	}
-	if f.HasLike && !Like(f.NameLike, name) {
+	if f.HasLike && !m.like.match(name) {
 		return false
 	}
 	return true
@@ -192,13 +206,14 @@ func page[T any](sc scope[T], q ListQuery) ([]T, int) {
 		})
 		return out, n
 	}
+	fm := q.Filter.compile() // once per call, never per record
 	if q.Filter.HasName {
 		v, ok := sc.trees.byName.Get(sc.probe(q.Filter.Name))
 		if !ok {
 			return []T{}, 0
 		}
 		name, by := sc.key(v)
-		if !q.Filter.match(name, by) || !sc.shown(q, v) {
+		if !sc.shown(q, v) || !fm.match(name, by) {
 			return []T{}, 0
 		}
 		if q.Offset > 0 || q.Limit <= 0 {
@@ -208,9 +223,14 @@ func page[T any](sc scope[T], q ListQuery) ([]T, int) {
 	}
 	out := []T{}
 	total := 0
+	// Visibility first: the filter only ever runs over what the caller
+	// may see.
 	visit := func(v T) bool {
+		if !sc.shown(q, v) {
+			return true
+		}
 		name, by := sc.key(v)
-		if q.Filter.match(name, by) && sc.shown(q, v) {
+		if fm.match(name, by) {
 			if total >= q.Offset && len(out) < q.Limit {
 				out = append(out, v)
 			}
@@ -278,64 +298,4 @@ func likePrefix(p string) string {
 		}
 	}
 	return b.String()
-}
-
-// Like reports whether s matches the SQL LIKE pattern p: % matches any run
-// of characters (also none), _ exactly one character, and \ makes the next
-// character literal. Matching is on runes and case-sensitive.
-func Like(p, s string) bool {
-	pr, sr := likeRunes(p), likeRunes(s)
-	// Iterative wildcard matching with backtracking to the last %.
-	pi, si := 0, 0
-	starP, starS := -1, 0
-	for si < len(sr) {
-		if pi < len(pr) {
-			c := pr[pi]
-			switch {
-			case c == '%':
-				starP, starS = pi, si
-				pi++
-				continue
-			case c == '_':
-				pi++
-				si++
-				continue
-			case c == '\\' && pi+1 < len(pr):
-				if pr[pi+1] == sr[si] {
-					pi += 2
-					si++
-					continue
-				}
-			case c == sr[si]:
-				pi++
-				si++
-				continue
-			}
-		}
-		if starP < 0 {
-			return false
-		}
-		starS++
-		pi, si = starP+1, starS
-	}
-	for pi < len(pr) && pr[pi] == '%' {
-		pi++
-	}
-	return pi == len(pr)
-}
-
-// likeRunes splits s into runes. A byte that is not valid UTF-8 becomes a
-// value above the Unicode range, so that distinct invalid bytes do not all
-// match each other as U+FFFD.
-func likeRunes(s string) []rune {
-	out := make([]rune, 0, len(s))
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			r = utf8.MaxRune + 1 + rune(s[i])
-		}
-		out = append(out, r)
-		i += n
-	}
-	return out
 }

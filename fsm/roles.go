@@ -136,12 +136,34 @@ func (s *State) VisibleTo(c *Caller) func(*Workspace) bool {
 	if c == nil || s.IsPlatformAdmin(c) {
 		return nil
 	}
-	return func(w *Workspace) bool {
-		return s.rolesIn(w.Name, c).level > 0 || (w.Name == SystemWorkspace && s.rolesIn(w.Name, c).creator)
-	}
+	return func(w *Workspace) bool { return s.sees(w.Name, c) }
+}
+
+// CanSee reports whether c may see workspace ws at all: c holds a role in
+// it (or is a PlatformAdmin, or authentication is off). A caller who may
+// not see a workspace is answered as if it did not exist.
+func (s *State) CanSee(ws string, c *Caller) bool {
+	return c == nil || s.IsPlatformAdmin(c) || s.sees(ws, c)
+}
+
+func (s *State) sees(ws string, c *Caller) bool {
+	rs := s.rolesIn(ws, c)
+	return rs.level > 0 || (ws == SystemWorkspace && rs.creator)
 }
 
 func forbidden() *Error { return &Error{Code: CodeForbidden, Msg: "Forbidden"} }
+
+// refuse is the error for a caller without the role a command needs in
+// the existing workspace ws: Forbidden when the caller may see ws, and
+// the same not-found error as for a missing workspace when it may not,
+// so that a non-member cannot tell which names exist. (It only shapes a
+// refusal: the state is unchanged either way.)
+func (s *State) refuse(ws string, c *Caller) *Error {
+	if s.CanSee(ws, c) {
+		return forbidden()
+	}
+	return workspaceNotFound(ws)
+}
 
 // adminCount counts bindings of ws that hold Admin.
 func (s *State) adminCount(ws string) int {

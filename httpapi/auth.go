@@ -103,14 +103,20 @@ func callerOf(r *http.Request) *fsm.Caller {
 // and "" when authentication is off.
 func principal(r *http.Request) string { return callerOf(r).Principal() }
 
-// authorizeRead refuses (403) a read of workspace ws, answered from st, by
-// a caller without at least Viewer in it. Call it after checking that ws
-// exists in st, so that a missing workspace stays a 404. Every read of
-// something inside a workspace (the workspace itself, its usage, entity
-// references, members and projects) goes through it.
+// authorizeRead refuses a read of workspace ws, answered from st, by a
+// caller without at least Viewer in it: 403 when the caller may see ws,
+// and the very 404 of a missing workspace when it may not (a non-member
+// cannot tell which names exist). Call it after checking that ws exists
+// in st. Every read of something inside a workspace (the workspace
+// itself, its usage, entity references, members and projects) goes
+// through it.
 func (s *Server) authorizeRead(r *http.Request, st *fsm.State, ws string) error {
-	if st.Allowed(ws, callerOf(r), fsm.RoleViewer) {
+	c := callerOf(r)
+	switch {
+	case st.Allowed(ws, c, fsm.RoleViewer):
 		return nil
+	case !st.CanSee(ws, c):
+		return workspaceNotFound(ws)
 	}
 	return errForbidden
 }

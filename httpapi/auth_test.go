@@ -238,8 +238,9 @@ func (p persona) allowed(need int) bool {
 }
 
 // TestAuth_matrix sends every call of the entities API as every kind of
-// caller and checks the status: 401 without credentials, 403 without the
-// role (state unchanged), the call's success status with it. Each call
+// caller and checks the status: 401 without credentials, 404 without any
+// role in the workspace and 403 with too small a role (state unchanged),
+// the call's success status with it. Each call
 // gets a fresh workspace, so the outcome of one never affects another.
 func TestAuth_matrix(t *testing.T) {
 	as := newAuthServer(t)
@@ -264,6 +265,10 @@ func TestAuth_matrix(t *testing.T) {
 						if got := r.header.Get("WWW-Authenticate"); got != "Bearer" {
 							t.Errorf("WWW-Authenticate = %q, want Bearer", got)
 						}
+					case !p.allowed(ep.need) && p.level == 0 && ep.need != needCreator:
+						// A caller who may not see the workspace gets the
+						// very 404 of a missing one (issue 11).
+						r.wantError(t, http.StatusNotFound, codeNotFound, `{"detail":"Workspace '`+ws+`' not found"}`)
 					case !p.allowed(ep.need):
 						r.wantError(t, http.StatusForbidden, codeForbidden, `{"detail":"Forbidden"}`)
 					default:

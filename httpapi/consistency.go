@@ -64,6 +64,12 @@ func parseReadOpts(r *http.Request, q *query, is *issues) readOpts {
 func (s *Server) readState(w http.ResponseWriter, r *http.Request, o readOpts) (*fsm.State, error) {
 	ctx := r.Context()
 	want := o.minIndex
+	if want > s.c.FSM().State().Index() {
+		// Far ahead of anything committed: refused at once, not held.
+		if err := s.minIndexTooFar(want); err != nil {
+			return nil, err
+		}
+	}
 	switch o.level {
 	case readDefault:
 		if s.c.LastContact() > s.cfg.MaxStale {

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -47,11 +46,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, errTooLarge
-		}
-		return nil, unavailable("The request body could not be read")
+		return nil, bodyReadError(err)
 	}
 	return b, nil
 }
@@ -125,6 +120,10 @@ func decodeString(is *issues, raw json.RawMessage, loc ...string) (string, bool)
 	if len(raw) > 0 && raw[0] == '"' {
 		var v string
 		if json.Unmarshal(raw, &v) == nil {
+			if replacedRunes(raw) {
+				is.add("string_unicode", "Input should be a valid string: invalid UTF-8 or an unpaired surrogate", v, loc...)
+				return "", false
+			}
 			return v, true
 		}
 	}
@@ -166,6 +165,9 @@ func checkDescription(is *issues, d *string, loc ...string) bool {
 		return true
 	}
 	msg := fsm.ValidateDescription(*d)
+	if msg == "" {
+		msg = textProblem(*d, true)
+	}
 	switch {
 	case msg == "":
 		return true
@@ -195,7 +197,8 @@ func checkEntityType(is *issues, t string, loc ...string) bool {
 	return false
 }
 
-// checkEntityName reports an entity name that breaks its rule.
+// checkEntityName reports an entity name that breaks its rule. A name
+// about to be created is also checked by checkNewSegment.
 func checkEntityName(is *issues, n string, loc ...string) bool {
 	msg := fsm.ValidateEntityName(n)
 	switch {
@@ -294,4 +297,20 @@ func pathVar(r *http.Request, name string) (string, bool) {
 		return v, false
 	}
 	return u, true
+}
+
+// checkNewSegment reports a name (principal, entity name) that is about
+// to be created and breaks the rules of text.go: a dot segment ("." or
+// ".."), or bidi controls. Names already stored stay removable: only
+// creating one is refused.
+func checkNewSegment(is *issues, what, v string, loc ...string) bool {
+	if isDotSegment(v) {
+		is.add("value_error", "Value error, "+what+" must not be '.' or '..'", v, loc...)
+		return false
+	}
+	if msg := textProblem(v, false); msg != "" {
+		is.add("value_error", "Value error, "+what+" "+msg, v, loc...)
+		return false
+	}
+	return true
 }

@@ -44,7 +44,20 @@
 //     checked on the node that serves them, against the state they are
 //     served from (auth.go: authorizeRead, visibleTo); the workspace list
 //     holds, and counts, only the workspaces the caller holds a role in.
-//     A refusal is a 403 {"detail":"Forbidden"}.
+//     A refusal is a 403 {"detail":"Forbidden"} for a caller who holds a
+//     role in the workspace, and the very 404 of a missing workspace for
+//     one who holds none (reads here, writes in fsm), so that a
+//     non-member cannot tell which names exist.
+//   - No path is ever cleaned, rewritten or redirected (cmd/wsd serves the
+//     router directly, without http.ServeMux): a request reaches the route
+//     it names or gets a JSON 404. Names that are created ("principal",
+//     entity names) are never "." or "..", and stored text is valid UTF-8
+//     without control or bidi characters (text.go).
+//   - Resources per client are bounded (limits.go, listener.go): every
+//     request but the snapshot/restore streams has a deadline, streams
+//     must make progress, write bodies must be declared JSON (415), and
+//     the API listener caps open connections and turns net/http's own
+//     plain-text error answers into the JSON error body.
 //
 // Who may import it: cmd/wsd and tests. It imports fsm (state, commands and
 // errors), cluster (its sentinel errors and status types), auth (the

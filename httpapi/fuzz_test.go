@@ -131,6 +131,9 @@ func FuzzHandler(f *testing.F) {
 			return // not a request a client could send
 		}
 		req.RequestURI = req.URL.RequestURI()
+		if len(body) > 0 {
+			req.Header.Set("Content-Type", "application/json") // else a 415 before any decoding
+		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		code := rec.Code

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/wsd-dev/wsd/client"
 	"github.com/wsd-dev/wsd/fsm"
@@ -17,6 +18,15 @@ import (
 const (
 	defaultPageSize = 100
 	maxPageSize     = 1000
+)
+
+// Filter limits (issue 11): together with the state machine compiling a
+// pattern once per call and checking visibility first, they make the cost
+// of a filtered list independent of the filter's text.
+const (
+	maxFilterClauses = 32      // filter parameters in one query
+	maxFilterBytes   = 4 << 10 // bytes of one filter value
+	maxLikeChars     = 256     // characters of a $like pattern
 )
 
 // query holds the query parameters the API knows, read in one pass over
@@ -131,7 +141,15 @@ func parseList(q *query, sortFilter bool, is *issues) listParams {
 			is.add("literal_error", "Input should be 'created_at', '-created_at', 'updated_at', '-updated_at', 'name' or '-name'", q.sort, "query", "sort")
 		}
 	}
+	if len(q.filters) > maxFilterClauses {
+		is.add("value_error", fmt.Sprintf("Value error, %d filter parameters: at most %d are allowed", len(q.filters), maxFilterClauses), nil, "query", "filter")
+		return p
+	}
 	for _, f := range q.filters {
+		if len(f.value) > maxFilterBytes {
+			is.add("value_error", fmt.Sprintf("Value error, the filter is %d bytes long: at most %d are allowed", len(f.value), maxFilterBytes), nil, "query", "filter")
+			continue
+		}
 		if msg := applyFilter(&p.filter, f); msg != "" {
 			is.add("value_error", "Value error, "+msg, f.value, "query", "filter")
 		}
@@ -195,6 +213,9 @@ func applyFilter(f *fsm.Filter, p queryParam) string {
 	case "filter[name]":
 		f.Name, f.HasName = p.value, true
 	case "filter[name][$like]":
+		if msg := checkLike(p.value); msg != "" {
+			return msg
+		}
 		f.NameLike, f.HasLike = p.value, true
 	case "filter[created_by]":
 		f.CreatedBy, f.HasBy = p.value, true
@@ -231,6 +252,9 @@ func applyJSONFilter(f *fsm.Filter, s string) string {
 				if len(v) == 0 || v[0] != '"' || json.Unmarshal(v, &pat) != nil {
 					return "the $like pattern must be a string"
 				}
+				if msg := checkLike(pat); msg != "" {
+					return msg
+				}
 				f.NameLike, f.HasLike = pat, true
 			}
 		case "created_by":
@@ -244,6 +268,14 @@ func applyJSONFilter(f *fsm.Filter, s string) string {
 		}
 	}
 	return checkFilter(f)
+}
+
+// checkLike refuses a $like pattern over maxLikeChars characters.
+func checkLike(pat string) string {
+	if n := utf8.RuneCountInString(pat); n > maxLikeChars {
+		return fmt.Sprintf("the $like pattern is %d characters long: at most %d are allowed", n, maxLikeChars)
+	}
+	return ""
 }
 
 // checkFilter refuses an exact name together with a $like on name: the

@@ -113,6 +113,10 @@ func (s *Server) setMemberRoles(w http.ResponseWriter, r *http.Request, body []b
 	if err != nil {
 		return reply{}, err
 	}
+	// Setting roles may create the binding: refuse what may not be created.
+	if !checkNewSegment(&is, "principal", member, "path", "principal") {
+		return reply{}, is.err()
+	}
 	res, err := s.apply(w, r, body, &fsm.SetMemberRoles{
 		Workspace: ws,
 		Principal: member,
@@ -168,7 +172,8 @@ func decodeMember(body []byte, ws string, withPrincipal bool) (memberBody, issue
 		switch {
 		case key == "principal" && withPrincipal:
 			hasPrin = true
-			if p, ok := decodeString(&is, raw, "body", "principal"); ok && checkPrincipal(&is, p, "body", "principal") {
+			if p, ok := decodeString(&is, raw, "body", "principal"); ok && checkPrincipal(&is, p, "body", "principal") &&
+				checkNewSegment(&is, "principal", p, "body", "principal") {
 				out.principal = p
 			}
 		case key == "roles":

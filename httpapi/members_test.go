@@ -200,6 +200,7 @@ func TestMembers_revocationTakesEffect(t *testing.T) {
 	if r := as.call(t, tok, http.MethodDelete, ms+"/"+subEditor, nil); r.code != http.StatusOK {
 		t.Fatalf("remove: %s", r)
 	}
+	// Removed, eddie holds no role: the workspace is hidden from him.
 	as.call(t, ed, http.MethodGet, base+"/workspaces/team/usage", nil).
-		wantError(t, http.StatusForbidden, codeForbidden, `{"detail":"Forbidden"}`)
+		wantError(t, http.StatusNotFound, codeNotFound, `{"detail":"Workspace 'team' not found"}`)
 }

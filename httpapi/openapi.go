@@ -215,13 +215,16 @@ func oaOp(id, tag, summary string, auth bool, params []obj, body obj, responses 
 	}
 	if body != nil {
 		o["requestBody"] = body
+		responses["415"] = oaErrResp("The body is not declared as Content-Type: application/json.")
+		responses["408"] = oaErrResp("The body did not arrive in time.")
+		responses["400"] = oaErrResp("The body was cut short, or the request is malformed.")
 	}
 	responses["503"] = oaUnavailableResp()
 	responses["500"] = oaErrResp("Internal error.")
 	if auth {
 		o["security"] = []obj{{"bearer": []string{}}, {}}
 		responses["401"] = oaErrResp("Authentication is on and the caller is not authenticated.")
-		responses["403"] = oaErrResp("The caller lacks the role the action needs.")
+		responses["403"] = oaErrResp("The caller holds a role in the workspace, but not the one the action needs (a caller without any role gets the 404 of a missing workspace).")
 	}
 	return o
 }

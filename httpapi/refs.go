@@ -53,6 +53,10 @@ func (s *Server) acquireRef(w http.ResponseWriter, r *http.Request, body []byte)
 	if err != nil {
 		return reply{}, err
 	}
+	var is issues
+	if !checkNewSegment(&is, "entity name", name, "path", "entity_name") {
+		return reply{}, is.err()
+	}
 	q := parseQuery(r.URL.RawQuery)
 	res, err := s.apply(w, r, body, &fsm.AcquireRef{
 		Workspace:  ws,

@@ -58,6 +58,12 @@ type Config struct {
 	AuthEnabled bool
 	// Authenticator decides who is calling; required when AuthEnabled.
 	Authenticator auth.Authenticator
+	// RequestTimeout is the deadline of every request but the streams
+	// (limits.go).
+	RequestTimeout time.Duration
+	// StreamProgress is how long a stream (snapshot download, restore
+	// upload) may go without moving a chunk before it is cut off.
+	StreamProgress time.Duration
 }
 
 // Defaults of Config.
@@ -76,6 +82,9 @@ func DefaultConfig() Config {
 		LeaderWait:   DefaultLeaderWait,
 		MinIndexWait: DefaultMinIndexWait,
 		MaxBodyBytes: DefaultMaxBodyBytes,
+
+		RequestTimeout: DefaultRequestTimeout,
+		StreamProgress: DefaultStreamProgress,
 	}
 }
 
@@ -93,6 +102,8 @@ func (c *Config) Validate() error {
 		{"max stale", &c.MaxStale, DefaultMaxStale},
 		{"leader wait", &c.LeaderWait, DefaultLeaderWait},
 		{"min index wait", &c.MinIndexWait, DefaultMinIndexWait},
+		{"request timeout", &c.RequestTimeout, DefaultRequestTimeout},
+		{"stream progress", &c.StreamProgress, DefaultStreamProgress},
 	} {
 		switch {
 		case *d.v < 0:
@@ -173,7 +184,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.metrics = m
 	}
-	s.handler = s.recoverer(s.meta(s.router()))
+	s.handler = s.recoverer(s.meta(s.deadlines(s.router())))
 	return s, nil
 }
 
@@ -332,6 +343,9 @@ func (s *Server) wrap(e endpoint) http.Handler {
 // leads, or proxies it to the leader.
 func (s *Server) leaderWrite(e writeEndpoint) endpoint {
 	return func(w http.ResponseWriter, r *http.Request) (reply, error) {
+		if err := checkContentType(r); err != nil {
+			return reply{}, err
+		}
 		body, err := s.readBody(w, r)
 		if err != nil {
 			return reply{}, err

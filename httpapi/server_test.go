@@ -148,7 +148,8 @@ func TestServer_readConsistency(t *testing.T) {
 	})
 	t.Run("min index in the future", func(t *testing.T) {
 		start := time.Now()
-		r := ts.do(t, http.MethodGet, base+"/workspaces/fresh", nil, client.HeaderMinIndex, "999999999")
+		future := strconv.FormatUint(idx+1000, 10) // ahead, but within maxMinIndexAhead
+		r := ts.do(t, http.MethodGet, base+"/workspaces/fresh", nil, client.HeaderMinIndex, future)
 		if el := time.Since(start); el < 300*time.Millisecond || el > 5*time.Second {
 			t.Fatalf("answered after %s, want after the 300ms wait", el)
 		}
@@ -157,8 +158,16 @@ func TestServer_readConsistency(t *testing.T) {
 		}
 		var e client.ErrorBody
 		r.decode(t, &e)
-		if !strings.Contains(e.Detail, "999999999") {
+		if !strings.Contains(e.Detail, future) {
 			t.Fatalf("detail %q does not name the index", e.Detail)
+		}
+	})
+	t.Run("min index far in the future", func(t *testing.T) {
+		// Beyond any index the cluster can have committed: refused at
+		// once (issue 11: it held every such request for MinIndexWait).
+		r := ts.do(t, http.MethodGet, base+"/workspaces/fresh", nil, client.HeaderMinIndex, "18446744073709551615")
+		if r.code != http.StatusUnprocessableEntity || r.header.Get(client.HeaderErrorCode) != "invalid" {
+			t.Fatalf("got %s, want 422 invalid", r)
 		}
 	})
 	t.Run("min index arriving within the wait", func(t *testing.T) {

@@ -53,6 +53,9 @@ type config struct {
 	RaftTLSKey               string
 	RaftTLSCA                string
 	GossipKey                string
+
+	// HTTP server limits (see limits.go).
+	HTTP httpLimits
 }
 
 // parseFlags reads flags; each flag's default comes from its WSD_* twin in
@@ -133,6 +136,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	str(&c.RaftTLSKey, "raft-tls-key", "", "raft transport key")
 	str(&c.RaftTLSCA, "raft-tls-ca", "", "cluster CA for the raft transport")
 	str(&c.GossipKey, "gossip-key", "", "base64 key (16, 24 or 32 bytes) that encrypts gossip")
+	httpFlags(&c.HTTP, dur, integer)
 	str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	str(&c.LogFormat, "log-format", "text", "text or json")
 	if len(errs) > 0 {
@@ -148,6 +152,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := c.HTTP.validate(); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

@@ -16,7 +16,9 @@
 //	wsd snapshot restore FILE       replace the whole cluster's state with a snapshot
 //
 // With no flags it runs a single-node cluster with its data in ./wsd-data
-// and serves the API on :8080. main only calls run; run builds the FSM, the
+// and serves the API on :8080. The --http-* flags bound what one client can
+// hold of the HTTP server (timeouts, header size, open connections, derived
+// from RLIMIT_NOFILE by default; limits.go). main only calls run; run builds the FSM, the
 // raft node, the HTTP server and one Prometheus registry, and shuts them
 // down in order on SIGINT or SIGTERM.
 package main

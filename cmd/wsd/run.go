@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -143,6 +142,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	hcfg.Registerer = reg
 	hcfg.Authenticator = sec.authn
 	hcfg.AuthEnabled = sec.authOn
+	hcfg.RequestTimeout = cfg.HTTP.RequestTimeout
+	hcfg.StreamProgress = cfg.HTTP.StreamProgress
 	if sec.peerTLS != nil {
 		hcfg.ForwardTransport = httpapi.NewForwardTransport(sec.peerTLS)
 	}
@@ -151,18 +152,18 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		return err
 	}
 	defer api.Close()
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttpHandler(reg))
-	mux.Handle("/", api.Handler())
 	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		Handler:  rootHandler(promhttpHandler(reg), api.Handler()),
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	if sec.serverTLS != nil {
-		ln = tls.NewListener(ln, sec.serverTLS)
-	}
+	cfg.HTTP.server(srv)
+	fds := nofile()
+	maxConns := cfg.HTTP.maxConns(fds)
+	// The API's listener caps connections, does TLS and gives net/http's
+	// own error answers the JSON body (httpapi.Server.Listener).
+	ln = api.Listener(ln, maxConns, sec.serverTLS)
+	log.Info("http limits", "max_conns", maxConns, "nofile", fds, "read_timeout", cfg.HTTP.ReadTimeout,
+		"write_timeout", cfg.HTTP.WriteTimeout, "request_timeout", cfg.HTTP.RequestTimeout, "max_header_bytes", cfg.HTTP.MaxHeaderBytes)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("wsd serving", "http", httpAdv, "raft", raftAdv, "data_dir", cfg.DataDir, "version", version)

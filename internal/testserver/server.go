@@ -327,3 +327,18 @@ func (s *Server) LogTail() []byte {
 	}
 	return b
 }
+
+// Pid returns the process id of the running node, or 0 when it is not
+// running (tests read /proc/<pid> to count its descriptors).
+func (s *Server) Pid() int {
+	p := s.current()
+	if p == nil || p.cmd.Process == nil {
+		return 0
+	}
+	select {
+	case <-p.done:
+		return 0
+	default:
+	}
+	return p.cmd.Process.Pid
+}

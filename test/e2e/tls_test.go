@@ -191,14 +191,15 @@ func TestTLS_securedClusterWithAuth(t *testing.T) {
 	}
 
 	// Bob holds no role in it: refused on reads by the follower, on
-	// writes by the leader the follower forwards to.
+	// writes by the leader the follower forwards to, as if it did not
+	// exist (a non-member cannot tell hidden from missing).
 	bob := c.tokenClient(iss.Token(t, "bob", ""), fs[1])
-	if _, err := bob.GetWorkspace(ctx, "secure"); !errors.Is(err, client.ErrForbidden) {
-		t.Errorf("bob reads: %v, want ErrForbidden", err)
+	if _, err := bob.GetWorkspace(ctx, "secure"); !errors.Is(err, client.ErrNotFound) {
+		t.Errorf("bob reads: %v, want ErrNotFound", err)
 	}
 	desc := "bob was here"
-	if _, err := bob.UpdateWorkspace(ctx, "secure", &desc); !errors.Is(err, client.ErrForbidden) {
-		t.Errorf("bob writes through %s: %v, want ErrForbidden", fs[1].id, err)
+	if _, err := bob.UpdateWorkspace(ctx, "secure", &desc); !errors.Is(err, client.ErrNotFound) {
+		t.Errorf("bob writes through %s: %v, want ErrNotFound", fs[1].id, err)
 	}
 	if _, err := c.tokenClient("", fs[1]).GetWorkspace(ctx, "secure"); !errors.Is(err, client.ErrUnauthorized) {
 		t.Errorf("anonymous read: %v, want ErrUnauthorized", err)
