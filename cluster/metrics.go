@@ -110,6 +110,8 @@ func (n *Node) observeLeaders() {
 				return
 			case <-ch:
 				n.leaderChanges.Add(1)
+				// Never reuse a connection opened to an earlier leader.
+				n.peer.dropConns()
 			}
 		}
 	}()

@@ -36,7 +36,6 @@ func (s *Server) clusterRoutes(r *mux.Router) {
 	s.route(r, clusterMemberPath, write(http.MethodDelete, s.removeMember))
 	s.route(r, clusterLeavePath, methodHandler{method: http.MethodPost, read: s.leave})
 	s.route(r, clusterTransferPath, write(http.MethodPost, s.transferLeadership))
-	s.route(r, readIndexPath, get(s.readIndex))
 	// Snapshot streams and restore bodies are not JSON and may be far
 	// larger than MaxBodyBytes: ops.go handles them without the write path.
 	s.route(r, clusterSnapshotPath, get(s.snapshot))
@@ -169,22 +168,4 @@ func (s *Server) transferLeadership(_ http.ResponseWriter, r *http.Request, _ []
 		time.Sleep(leaderPoll)
 	}
 	return reply{status: http.StatusOK, body: out}, nil
-}
-
-// readIndex: GET /v1/cluster/read-index, answered by the leader only (a
-// follower forwards it): an index covering every write acknowledged
-// before the call.
-func (s *Server) readIndex(w http.ResponseWriter, r *http.Request) (reply, error) {
-	if s.c.IsLeader() {
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.LeaderWait)
-		defer cancel()
-		idx, err := s.c.ReadIndex(ctx)
-		if err == nil {
-			return reply{status: http.StatusOK, index: idx, body: readIndexBody{Index: idx}}, nil
-		}
-		if !errors.Is(err, cluster.ErrNotLeader) {
-			return reply{}, err
-		}
-	}
-	return reply{}, s.proxy(w, r, nil, false)
 }

@@ -351,7 +351,6 @@ func oaSchemas() obj {
 			"message": oaStr("What happened."), "index": oaInteger("The leader's applied index after the restore."),
 			"digest": oaStr("State digest after the restore: equals the saved state's digest."),
 		}),
-		"ReadIndex":    oaObject([]string{"index"}, obj{"index": oaInteger("An index covering every write acknowledged before the call.")}),
 		"HealthStatus": oaObject([]string{"status"}, obj{"status": obj{"type": "string", "enum": []string{"ok"}}}),
 	}
 }
@@ -456,9 +455,6 @@ func apiCatalog() []apiOp {
 			obj{"required": true, "content": obj{"application/octet-stream": obj{"schema": obj{"type": "string", "format": "binary"}}}},
 			obj{"200": oaOkResp("Restored.", oaRef("RestoreReply")), "413": oaErrResp("Over 4 GiB."),
 				"422": oaValidationResp("Corrupt, truncated or foreign snapshot (bad magic, unsupported format version); the cluster is unchanged.")})},
-		{path: readIndexPath, method: http.MethodGet, op: oaOp("readIndex", "cluster",
-			"Internal: the leader hands out an index covering every acknowledged write (followers use it for linearizable reads)", false, nil, nil,
-			obj{"200": oaOkResp("The index.", oaRef("ReadIndex"))})},
 
 		// Operations.
 		{path: "/healthz", method: http.MethodGet, op: oaOp("healthz", "operations", "The process is alive", false, nil, nil,

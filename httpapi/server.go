@@ -55,6 +55,10 @@ type Config struct {
 	AuthEnabled bool
 	// Authenticator decides who is calling; required when AuthEnabled.
 	Authenticator auth.Authenticator
+	// DefaultTimeout is the deadline of an entities API request that does
+	// not send X-Wsd-Timeout; MaxTimeout caps the header (deadline.go).
+	DefaultTimeout time.Duration
+	MaxTimeout     time.Duration
 }
 
 // Defaults of Config.
@@ -63,6 +67,10 @@ const (
 	DefaultLeaderWait   = 7 * time.Second
 	DefaultMinIndexWait = 5 * time.Second
 	DefaultMaxBodyBytes = 64 << 10
+	// DefaultRequestTimeout is longer than DefaultLeaderWait, so a write
+	// that waits for a leader gets its no_leader answer first.
+	DefaultRequestTimeout = 10 * time.Second
+	DefaultMaxTimeout     = 60 * time.Second
 )
 
 // DefaultConfig returns a configuration with the defaults filled in; the
@@ -73,6 +81,9 @@ func DefaultConfig() Config {
 		LeaderWait:   DefaultLeaderWait,
 		MinIndexWait: DefaultMinIndexWait,
 		MaxBodyBytes: DefaultMaxBodyBytes,
+
+		DefaultTimeout: DefaultRequestTimeout,
+		MaxTimeout:     DefaultMaxTimeout,
 	}
 }
 
@@ -90,6 +101,8 @@ func (c *Config) Validate() error {
 		{"max stale", &c.MaxStale, DefaultMaxStale},
 		{"leader wait", &c.LeaderWait, DefaultLeaderWait},
 		{"min index wait", &c.MinIndexWait, DefaultMinIndexWait},
+		{"default timeout", &c.DefaultTimeout, DefaultRequestTimeout},
+		{"max timeout", &c.MaxTimeout, DefaultMaxTimeout},
 	} {
 		switch {
 		case *d.v < 0:
@@ -103,6 +116,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("httpapi: max body bytes %d is negative", c.MaxBodyBytes))
 	case c.MaxBodyBytes == 0:
 		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.DefaultTimeout > c.MaxTimeout && c.MaxTimeout > 0 {
+		errs = append(errs, fmt.Errorf("httpapi: default timeout %s is above the max timeout %s", c.DefaultTimeout, c.MaxTimeout))
 	}
 	if c.AuthEnabled && c.Authenticator == nil {
 		errs = append(errs, errors.New("httpapi: authentication is enabled without an authenticator"))
@@ -213,16 +229,16 @@ func (s *Server) router() http.Handler {
 	ws := client.BasePath + "/workspaces"
 	s.route(r, ws,
 		get(s.listWorkspaces),
-		write(http.MethodPost, s.createWorkspace))
+		propose(http.MethodPost, s.createWorkspace))
 	s.route(r, ws+"/{name}",
 		get(s.getWorkspace),
-		write(http.MethodPut, s.updateWorkspace),
-		write(http.MethodDelete, s.deleteWorkspace))
+		propose(http.MethodPut, s.updateWorkspace),
+		propose(http.MethodDelete, s.deleteWorkspace))
 	s.route(r, ws+"/{ws}/entity-refs",
 		get(s.listRefs))
 	s.route(r, ws+"/{ws}/entity-refs/{entity_type}/{entity_name:.+}",
-		write(http.MethodPut, s.acquireRef),
-		write(http.MethodDelete, s.releaseRef))
+		propose(http.MethodPut, s.acquireRef),
+		propose(http.MethodDelete, s.releaseRef))
 	s.route(r, ws+"/{ws}/usage",
 		get(s.usage))
 
@@ -256,12 +272,24 @@ type methodHandler struct {
 	method string
 	read   endpoint
 	write  writeEndpoint
+	// local: write runs on the node that receives the request, which
+	// builds its command and hands it to Cluster.Apply.
+	local bool
 }
 
 func get(e endpoint) methodHandler { return methodHandler{method: http.MethodGet, read: e} }
 
+// write is an admin call that only the leader can carry out: a follower
+// proxies the HTTP request to the leader (forward.go).
 func write(method string, e writeEndpoint) methodHandler {
 	return methodHandler{method: method, write: e}
+}
+
+// propose is an entities API write: any node builds the command (ids,
+// timestamps, caller) and Cluster.Apply proposes it on the leader, sending
+// it there over the peer service when needed; the receiving node answers.
+func propose(method string, e writeEndpoint) methodHandler {
+	return methodHandler{method: method, write: e, local: true}
 }
 
 // methodSwitch dispatches one path's requests on their method.
@@ -273,6 +301,12 @@ type methodSwitch struct {
 }
 
 func (m *methodSwitch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r, cancel, err := m.s.withDeadline(r)
+	if err != nil {
+		m.s.writeError(w, r, 0, err)
+		return
+	}
+	defer cancel()
 	for i, method := range m.methods {
 		if r.Method == method {
 			m.hs[i].ServeHTTP(w, r)
@@ -287,9 +321,12 @@ func (s *Server) route(r *mux.Router, tmpl string, ms ...methodHandler) {
 	sw := &methodSwitch{s: s}
 	for _, m := range ms {
 		var h http.Handler
-		if m.write != nil {
+		switch {
+		case m.write != nil && m.local:
+			h = s.wrap(s.localWrite(m.write))
+		case m.write != nil:
 			h = s.wrap(s.leaderWrite(m.write))
-		} else {
+		default:
 			h = s.wrap(m.read)
 		}
 		sw.methods = append(sw.methods, m.method)
@@ -323,6 +360,17 @@ func (s *Server) leaderWrite(e writeEndpoint) endpoint {
 		}
 		if !s.c.IsLeader() {
 			return reply{}, s.proxy(w, r, body, true)
+		}
+		return e(w, r, body)
+	}
+}
+
+// localWrite reads the body of a write and runs it on this node.
+func (s *Server) localWrite(e writeEndpoint) endpoint {
+	return func(w http.ResponseWriter, r *http.Request) (reply, error) {
+		body, err := s.readBody(w, r)
+		if err != nil {
+			return reply{}, err
 		}
 		return e(w, r, body)
 	}

@@ -97,14 +97,17 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	}
 	f := fsm.New(fsm.Options{Logger: log.With("component", "fsm"), Observer: fsmMetrics})
 	node, err := cluster.Open(cluster.Config{
-		NodeID:            cfg.NodeID,
-		DataDir:           cfg.DataDir,
-		RaftAddr:          cfg.RaftAddr,
-		AdvertiseRaft:     raftAdv,
-		HTTPAdvertise:     sec.scheme() + httpAdv,
-		HTTPTLS:           sec.peerTLS,
-		RaftTLS:           sec.raftTLS,
-		GossipKey:         sec.gossipKey,
+		NodeID:        cfg.NodeID,
+		DataDir:       cfg.DataDir,
+		RaftAddr:      cfg.RaftAddr,
+		AdvertiseRaft: raftAdv,
+		HTTPAdvertise: sec.scheme() + httpAdv,
+		HTTPTLS:       sec.peerTLS,
+		RaftTLS:       sec.raftTLS,
+		GossipKey:     sec.gossipKey,
+		// Without a gossip key the peer service is unauthenticated: only
+		// acceptable in a cluster without authentication.
+		InsecurePeers:     !sec.authOn,
 		AdminPrincipal:    cfg.AdminPrincipal,
 		GossipAddr:        gossipAddr,
 		AdvertiseGossip:   gossipAdv,
@@ -114,6 +117,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		DeadServerTimeout: cfg.DeadServerTimeout,
 		Version:           version,
 		ApplyTimeout:      10 * time.Second,
+		LeaderWait:        cfg.LeaderWait,
 		SnapshotThreshold: 8192,
 		SnapshotInterval:  2 * time.Minute,
 		Logger:            log.With("component", "cluster"),
@@ -149,6 +153,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	defer api.Close()
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttpHandler(reg))
+	// The node-to-node peer service, outside the public API.
+	mux.Handle(cluster.PeerPathPrefix, node.PeerHandler())
 	mux.Handle("/", api.Handler())
 	srv := &http.Server{
 		Handler:           mux,
