@@ -35,7 +35,7 @@ func parseTimeout(v string) (time.Duration, bool) {
 		return d, d > 0
 	}
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f <= 0 || f > float64(1<<62)/float64(time.Second) {
+	if err != nil || !(f > 0 && f <= float64(1<<62)/float64(time.Second)) { // NaN too
 		return 0, false
 	}
 	return time.Duration(f * float64(time.Second)), true
