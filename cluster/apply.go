@@ -63,6 +63,7 @@ func (n *Node) applyAnywhere(ctx context.Context, data []byte, deadline time.Tim
 			last = err
 		} else if p, ok := n.Leader(); ok && p.ID != n.cfg.NodeID && p.HTTPAddr != "" {
 			res, err := n.peer.apply(ctx, p.HTTPAddr, data, deadline)
+			n.peerCount.countForward(err)
 			if err == nil || !notApplied(err) {
 				return res, err
 			}

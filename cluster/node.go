@@ -41,6 +41,10 @@ type Node struct {
 	// check of calls to this node's (peer_*.go).
 	peer     *peerClient
 	peerAuth *peerVerifier
+	// peerRefusedLog is when a refused peer call was last logged as a
+	// warning (Unix ns).
+	peerRefusedLog atomic.Int64
+	peerCount      peerCounters
 
 	gossip            *gossip
 	pilot             *pilot

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"time"
@@ -157,7 +158,13 @@ func (n *Node) peerEndpoint(call peerCall, memberOnly bool) http.Handler {
 			err = errPeerNotMember
 		}
 		if err != nil {
-			n.cfg.Logger.Warn("peer call refused", "path", r.URL.Path, "sender", r.Header.Get(headerPeerNode), "remote", r.RemoteAddr, "err", err)
+			n.peerCount.refused.Add(1)
+			level := slog.LevelDebug
+			if now := time.Now().UnixNano(); now-n.peerRefusedLog.Load() > int64(5*time.Second) {
+				n.peerRefusedLog.Store(now) // at most one warning every 5s
+				level = slog.LevelWarn
+			}
+			n.cfg.Logger.Log(r.Context(), level, "peer call refused", "path", r.URL.Path, "sender", r.Header.Get(headerPeerNode), "remote", r.RemoteAddr, "err", err)
 			writePeer(w, http.StatusForbidden, peerFailure{peerCodeForbidden, err.Error()})
 			return
 		}

@@ -136,6 +136,11 @@ func (s *Server) forwardOnce(r *http.Request, body []byte, hops int, isWrite boo
 
 	resp, err := s.transport.RoundTrip(out)
 	if err != nil {
+		// Never reuse a pooled connection after a failure: it may be one
+		// opened before a partition.
+		if c, ok := s.transport.(interface{ CloseIdleConnections() }); ok {
+			c.CloseIdleConnections()
+		}
 		switch {
 		case r.Context().Err() != nil:
 			return nil, base, r.Context().Err()
