@@ -33,8 +33,9 @@ const (
 	definite verdict = iota
 	// unknownOutcome: a write that may or may not have taken effect.
 	unknownOutcome
-	// notApplied: the request certainly had no effect (503 no_leader, no
-	// connection) or was a read that failed; it is left out.
+	// notApplied: the request certainly had no effect (503 no_leader or
+	// unavailable, no connection) or was a read that failed; it is left
+	// out.
 	notApplied
 )
 
@@ -87,7 +88,10 @@ func classify(in wsInput, a opAnswer, refIndex map[string]int) classified {
 		return unknownOrDrop("")
 	}
 	switch {
-	case a.status == 503 && a.errCode == "no_leader":
+	case a.status == 503 && (a.errCode == "no_leader" || a.errCode == "unavailable"):
+		// Both say the request surely had no effect (the deadline passed
+		// before a write was proposed, or it was never sent): the history
+		// leaves it out, so the check holds the service to that promise.
 		return classified{verdict: notApplied}
 	case a.status == 503:
 		return unknownOrDrop("")
