@@ -236,3 +236,45 @@ func TestPeer_leaderRefuses(t *testing.T) {
 		t.Fatal("a valid apply was not applied")
 	}
 }
+
+// Leave hands the removal to the leader over the peer service; asking
+// again once removed is answered as done.
+func TestPeer_leaveHandOff(t *testing.T) {
+	nodes, servers := startPeerServers(t, 3, testGossipKey)
+	leader := waitLeader(t, nodes)
+	var follower *Node
+	var leaderURL string
+	for i, n := range nodes {
+		if n == leader {
+			leaderURL = servers[i].URL
+		} else if follower == nil {
+			follower = n
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := follower.Leave(ctx); err != nil {
+		t.Fatalf("leave: %v", err)
+	}
+	select {
+	case <-follower.Left():
+	default:
+		t.Fatal("Left not closed after Leave")
+	}
+	ms, err := leader.Members()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.ID == follower.ID() {
+			t.Fatalf("%s still a member after leaving: %+v", follower.ID(), ms)
+		}
+	}
+	if err := follower.peer.leave(ctx, leaderURL); err != nil {
+		t.Fatalf("leave again: %v", err)
+	}
+	// A removed server is refused everything else.
+	if _, err := follower.peer.readIndex(ctx, leaderURL); !notApplied(err) {
+		t.Fatalf("read index for a removed server: %v, want a refusal", err)
+	}
+}
