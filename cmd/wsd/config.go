@@ -25,6 +25,8 @@ type config struct {
 	GossipLocal       bool
 	MaxStale          time.Duration
 	LeaderWait        time.Duration
+	RequestTimeout    time.Duration
+	MaxRequestTimeout time.Duration
 	LogLevel          string
 	LogFormat         string
 
@@ -105,6 +107,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	boolean(&c.GossipLocal, "gossip-local", false, "use fast loopback gossip timings (tests, single host)")
 	dur(&c.MaxStale, "max-stale", 5*time.Second, "longest leader silence after which default reads go to the leader")
 	dur(&c.LeaderWait, "leader-wait", 7*time.Second, "how long a write waits for a leader before 503")
+	dur(&c.RequestTimeout, "request-timeout", 10*time.Second, "deadline of an API request that sends no X-Wsd-Timeout")
+	dur(&c.MaxRequestTimeout, "max-request-timeout", time.Minute, "longest X-Wsd-Timeout honoured (longer values are lowered to it)")
 	str(&c.Auth, "auth", "none", "authentication: none or oidc")
 	str(&c.OIDCIssuer, "oidc-issuer", "", "OIDC issuer URL (discovery and JWKS)")
 	str(&c.OIDCAudience, "oidc-audience", "", "audience tokens must carry")

@@ -140,6 +140,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	hcfg.Logger = log.With("component", "http")
 	hcfg.MaxStale = cfg.MaxStale
 	hcfg.LeaderWait = cfg.LeaderWait
+	hcfg.DefaultTimeout = cfg.RequestTimeout
+	hcfg.MaxTimeout = cfg.MaxRequestTimeout
 	hcfg.Registerer = reg
 	hcfg.Authenticator = sec.authn
 	hcfg.AuthEnabled = sec.authOn
