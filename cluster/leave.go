@@ -8,8 +8,9 @@ import (
 
 // Leave takes this node out of the cluster for good: a leader first hands
 // leadership over, then the node asks the leader, over the peer service,
-// to remove it from the raft configuration and waits until it is gone. The caller then stops the
-// process (Left is closed). Data stays on disk but is no longer used.
+// to remove it from the raft configuration and waits until it is gone.
+// The caller then stops the process (Left is closed). Data stays on disk
+// but is no longer used.
 func (n *Node) Leave(ctx context.Context) error {
 	if n.IsLeader() {
 		if n.voters() <= 1 {
