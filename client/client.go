@@ -378,6 +378,9 @@ func (c *Client) attempt(ctx context.Context, ep string, cl call, body []byte, o
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
+	if t, ok := headerTimeout(ctx, c.hc.Timeout, time.Now()); ok {
+		req.Header.Set(HeaderTimeout, t)
+	}
 	if cl.read {
 		minIdx := max(c.LastIndex(), cl.opts.minIndex)
 		if minIdx > 0 {
@@ -443,4 +446,27 @@ func withSentTrace(ctx context.Context, sent *atomic.Bool) context.Context {
 func isDialError(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// headerTimeout is the X-Wsd-Timeout of a request sent at now under ctx
+// and an HTTP client timeout (0: none): the time left, less a margin so
+// that the server's answer at its deadline still arrives in time. ok is
+// false when there is no deadline to send.
+func headerTimeout(ctx context.Context, clientTimeout time.Duration, now time.Time) (string, bool) {
+	var left time.Duration
+	dl, has := ctx.Deadline()
+	if has {
+		left = dl.Sub(now)
+	}
+	if clientTimeout > 0 && (!has || clientTimeout < left) {
+		left, has = clientTimeout, true
+	}
+	if !has {
+		return "", false
+	}
+	left -= min(left/10, 500*time.Millisecond)
+	if left < time.Millisecond {
+		left = time.Millisecond // the server raises it to its minimum
+	}
+	return strconv.FormatInt(left.Milliseconds(), 10) + "ms", true
 }

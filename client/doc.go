@@ -82,6 +82,16 @@
 // applied at most once per call. AcquireRef is idempotent and may be
 // called again by the caller; for other writes, read the state first.
 //
+// # Deadlines
+//
+// Every request carries X-Wsd-Timeout: what is left of the context's
+// deadline (or of the HTTP client's Timeout, whichever is shorter), less a
+// margin of a tenth (at most 500ms) so that the server's answer at its
+// deadline arrives before the client gives up. The server never proposes
+// a write after that deadline and answers by it: outcome_unknown when the
+// write may have been applied, no_leader or unavailable when it surely
+// was not.
+//
 // # Read-your-writes
 //
 // Every answer carries X-Wsd-Index, the replicated-log index it reflects.

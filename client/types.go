@@ -161,6 +161,11 @@ const (
 	HeaderKnownLeader = "X-Wsd-Known-Leader"
 	HeaderLastContact = "X-Wsd-Last-Contact"
 	HeaderMinIndex    = "X-Wsd-Min-Index"
+	// HeaderTimeout is how long the caller waits for the answer, relative
+	// (client clocks differ): a Go duration ("3s", "1500ms") or a number
+	// of seconds ("2.5"). The server answers within it (clamped to its
+	// bounds) and never proposes a write after it.
+	HeaderTimeout = "X-Wsd-Timeout"
 )
 
 // BasePath is the prefix of every entity API path.

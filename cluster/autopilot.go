@@ -2,11 +2,7 @@ package cluster
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"math"
-	"net/http"
 	"sync"
 	"time"
 
@@ -19,8 +15,7 @@ import (
 // been dead for DeadServerTimeout, never below quorum (autopilot refuses a
 // removal that would take away a majority of voters).
 type pilot struct {
-	n      *Node
-	client *http.Client
+	n *Node
 
 	mu      sync.Mutex
 	missing map[raft.ServerID]time.Time // in the raft config, unknown to gossip since
@@ -30,7 +25,6 @@ type pilot struct {
 func newPilot(n *Node) *pilot {
 	return &pilot{
 		n:       n,
-		client:  &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2, TLSClientConfig: n.cfg.HTTPTLS}},
 		missing: map[raft.ServerID]time.Time{},
 	}
 }
@@ -107,9 +101,8 @@ func (p *pilot) KnownServers() map[raft.ServerID]*autopilot.Server {
 	return out
 }
 
-// FetchServerStats asks each server for its raft position over HTTP, at
-// /v1/cluster/status?digest=false: the raft fields only, without the O(n)
-// state digest.
+// FetchServerStats asks each server for its raft position over the peer
+// service (peer_server.go), each call bounded by peerAttemptTimeout.
 func (p *pilot) FetchServerStats(ctx context.Context, servers map[raft.ServerID]*autopilot.Server) map[raft.ServerID]*autopilot.ServerStats {
 	type result struct {
 		id    raft.ServerID
@@ -143,36 +136,19 @@ func (p *pilot) fetch(ctx context.Context, id raft.ServerID, s *autopilot.Server
 	if base == "" {
 		return nil, fmt.Errorf("no http address for %s", id)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/cluster/status?digest=false", nil)
+	ctx, cancel := context.WithTimeout(ctx, peerAttemptTimeout)
+	defer cancel()
+	st, err := p.n.peer.stats(ctx, base)
 	if err != nil {
-		return nil, err
-	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-		return nil, fmt.Errorf("status of %s: %s", id, resp.Status)
-	}
-	var st Status
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&st); err != nil {
 		return nil, err
 	}
 	if st.ID != string(id) {
 		return nil, fmt.Errorf("server at %s reports id %q, want %q", base, st.ID, id)
 	}
-	// A peer's answer is input: a silence too long to express is the
-	// longest duration, not an overflow (FuzzAutopilotStats).
-	var lc time.Duration
-	switch {
-	case st.LastContactMS < 0:
+	// A peer's answer is input: a negative silence means never heard.
+	lc := time.Duration(st.LastContactNS)
+	if st.LastContactNS < 0 {
 		lc = -1
-	case st.LastContactMS > int64(math.MaxInt64/time.Millisecond):
-		lc = math.MaxInt64
-	default:
-		lc = time.Duration(st.LastContactMS) * time.Millisecond
 	}
 	return &autopilot.ServerStats{LastContact: lc, LastTerm: st.Term, LastIndex: st.LastIndex}, nil
 }

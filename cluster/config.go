@@ -24,8 +24,8 @@ type Config struct {
 	AdvertiseRaft string
 	// RaftTLS, when set, runs the raft transport over mutual TLS.
 	RaftTLS *TLSPair
-	// HTTPTLS, when set, is the client TLS config for this node's own calls
-	// to peers' HTTP APIs (server stats for autopilot, leave requests).
+	// HTTPTLS, when set, is the client TLS config for this node's calls to
+	// peers' peer services (on their HTTP API listeners).
 	HTTPTLS *tls.Config
 	// HTTPAdvertise is the base URL peers use to forward requests here.
 	HTTPAdvertise string
@@ -38,8 +38,14 @@ type Config struct {
 	// Join lists gossip addresses (host:port or DNS names) to contact;
 	// retried, and re-resolved, until one answers.
 	Join []string
-	// GossipKey, when set, encrypts gossip (16, 24 or 32 bytes, AES).
+	// GossipKey, when set, encrypts gossip (16, 24 or 32 bytes, AES). It
+	// is the cluster secret: the peer service's MAC key is derived from it.
 	GossipKey []byte
+	// InsecurePeers lets the peer service accept unauthenticated calls
+	// when there is no GossipKey: for clusters without authentication
+	// (--auth none) only. Without a key and without it, every peer call is
+	// refused.
+	InsecurePeers bool
 	// GossipLocal selects memberlist's loopback timings (faster failure
 	// detection), for tests and single-host clusters.
 	GossipLocal bool
@@ -60,8 +66,13 @@ type Config struct {
 	AdminPrincipal string
 	// Version is gossiped to peers.
 	Version string
-	// ApplyTimeout bounds how long a proposal may wait to be committed.
+	// ApplyTimeout bounds how long a proposal may wait to be committed
+	// when the caller's context has no deadline.
 	ApplyTimeout time.Duration
+	// LeaderWait is how long Apply and LinearizableIndex wait for a
+	// reachable leader before ErrNoLeader (never past the context's
+	// deadline).
+	LeaderWait time.Duration
 	// SnapshotThreshold and SnapshotInterval control log compaction.
 	SnapshotThreshold uint64
 	SnapshotInterval  time.Duration
@@ -125,6 +136,9 @@ func (c *Config) Validate() error {
 	}
 	if c.LastContactThreshold <= 0 {
 		c.LastContactThreshold = 2 * time.Second
+	}
+	if c.LeaderWait <= 0 {
+		c.LeaderWait = 7 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -14,6 +14,9 @@ var (
 	// or the wait timed out before it committed. It may or may not apply;
 	// the caller must not assume either.
 	ErrOutcomeUnknown = errors.New("the write was proposed but its outcome is unknown")
+	// ErrDeadline: the request's deadline passed before the command was
+	// proposed (or sent to the leader); nothing was applied.
+	ErrDeadline = errors.New("the deadline passed before the write was proposed; it was not applied")
 	// ErrShutdown: the node is stopping.
 	ErrShutdown = errors.New("the node is shutting down")
 	// ErrOnlyVoter: the operation would leave the cluster without a voter

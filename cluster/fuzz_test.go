@@ -52,15 +52,15 @@ type roundTrip func(*http.Request) (*http.Response, error)
 
 func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-// FuzzAutopilotStats feeds arbitrary answers of a peer's
-// /v1/cluster/status to the autopilot's stats fetch: only a 200 whose
-// body is the asked server's status gives stats, faithful to it, with a
-// last contact that is -1 (unknown) or not negative; nothing panics.
+// FuzzAutopilotStats feeds arbitrary answers of a peer's stats call (the
+// peer service) to the autopilot's stats fetch: only a 200 whose body is
+// the asked server's stats gives stats, faithful to them, with a last
+// contact that is -1 (unknown) or not negative; nothing panics.
 func FuzzAutopilotStats(f *testing.F) {
-	f.Add(200, []byte(`{"id":"n2","term":3,"last_index":42,"last_contact_ms":15}`))
-	f.Add(200, []byte(`{"id":"n2","term":3,"last_index":42,"last_contact_ms":-1}`))
-	f.Add(200, []byte(`{"id":"n2","last_contact_ms":9223372036854775807}`))
-	f.Add(200, []byte(`{"id":"n2","last_contact_ms":-5}`))
+	f.Add(200, []byte(`{"id":"n2","term":3,"last_index":42,"last_contact_ns":15000000}`))
+	f.Add(200, []byte(`{"id":"n2","term":3,"last_index":42,"last_contact_ns":-1}`))
+	f.Add(200, []byte(`{"id":"n2","last_contact_ns":9223372036854775807}`))
+	f.Add(200, []byte(`{"id":"n2","last_contact_ns":-5}`))
 	f.Add(200, []byte(`{"id":"other"}`))
 	f.Add(500, []byte(`{"id":"n2"}`))
 	f.Add(200, []byte(`{"id":"n2","term":-1}`))
@@ -69,16 +69,20 @@ func FuzzAutopilotStats(f *testing.F) {
 		if code < 100 || code > 999 {
 			code = 200
 		}
-		p := &pilot{n: &Node{cfg: Config{NodeID: "self"}}, client: &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
-			return &http.Response{StatusCode: code, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(body)), Request: r}, nil
-		})}}
+		pc := newPeerClient("self", nil, nil)
+		pc.tr.DialContext = nil
+		rt := roundTrip(func(r *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: code, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(body)), Request: r}, nil
+		})
+		pc.tr.RegisterProtocol("http", rt)
+		p := &pilot{n: &Node{cfg: Config{NodeID: "self"}, peer: pc}}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		st, err := p.fetch(ctx, raft.ServerID("n2"), &autopilot.Server{ID: "n2", Meta: map[string]string{"http": "http://n2"}})
 		if err != nil {
 			return
 		}
-		var want Status
+		var want peerStatsReply
 		if code != 200 || json.NewDecoder(bytes.NewReader(body)).Decode(&want) != nil || want.ID != "n2" {
 			t.Fatalf("%d %q gave stats %+v", code, body, st)
 		}
@@ -88,8 +92,41 @@ func FuzzAutopilotStats(f *testing.F) {
 		if st.LastContact < 0 && st.LastContact != -1 {
 			t.Fatalf("%q: last contact %s", body, st.LastContact)
 		}
-		if want.LastContactMS >= 0 && st.LastContact < 0 {
-			t.Fatalf("%q: last contact %d ms became %s", body, want.LastContactMS, st.LastContact)
+		if want.LastContactNS >= 0 && st.LastContact < 0 {
+			t.Fatalf("%q: last contact %d ns became %s", body, want.LastContactNS, st.LastContact)
+		}
+	})
+}
+
+// FuzzReadIndexAnswer feeds arbitrary answers of the leader's read-index
+// call (the peer service) to a follower's peer client: only a 200 whose
+// body is a read index gives one, faithfully; anything else is an error,
+// and nothing panics.
+func FuzzReadIndexAnswer(f *testing.F) {
+	f.Add(200, []byte(`{"index":42}`))
+	f.Add(200, []byte(`{"index":-1}`))
+	f.Add(200, []byte(`{"index":18446744073709551616}`))
+	f.Add(503, []byte(`{"code":"no_leader","detail":"x"}`))
+	f.Add(500, []byte(`{"detail":"x"}`))
+	f.Add(200, []byte(`{"index":1}{"index":2}`))
+	f.Add(200, []byte(`[`))
+	f.Fuzz(func(t *testing.T, code int, body []byte) {
+		if code < 100 || code > 999 {
+			code = 200
+		}
+		pc := newPeerClient("self", nil, nil)
+		pc.tr.RegisterProtocol("http", roundTrip(func(r *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: code, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(body)), Request: r}, nil
+		}))
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		idx, err := pc.readIndex(ctx, "http://leader")
+		if err != nil {
+			return
+		}
+		var want peerReadIndexReply
+		if code != 200 || json.Unmarshal(body, &want) != nil || idx != want.Index {
+			t.Fatalf("%d %q: index %d", code, body, idx)
 		}
 	})
 }

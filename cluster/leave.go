@@ -3,16 +3,14 @@ package cluster
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"time"
 )
 
 // Leave takes this node out of the cluster for good: a leader first hands
-// leadership over, then the node asks the leader to remove it from the
-// raft configuration and waits until it is gone. The caller then stops the
-// process (Left is closed). Data stays on disk but is no longer used.
+// leadership over, then the node asks the leader, over the peer service,
+// to remove it from the raft configuration and waits until it is gone.
+// The caller then stops the process (Left is closed). Data stays on disk
+// but is no longer used.
 func (n *Node) Leave(ctx context.Context) error {
 	if n.IsLeader() {
 		if n.voters() <= 1 {
@@ -25,7 +23,9 @@ func (n *Node) Leave(ctx context.Context) error {
 	for {
 		leader, ok := n.Leader()
 		if ok && leader.ID != n.cfg.NodeID && leader.HTTPAddr != "" {
-			err := n.askRemoval(ctx, leader.HTTPAddr)
+			actx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			err := n.peer.leave(actx, leader.HTTPAddr)
+			cancel()
 			if err == nil {
 				break // the leader committed the removal before answering
 			}
@@ -44,21 +44,3 @@ func (n *Node) Leave(ctx context.Context) error {
 
 // Left is closed once Leave has succeeded.
 func (n *Node) Left() <-chan struct{} { return n.left }
-
-func (n *Node) askRemoval(ctx context.Context, leaderHTTP string) error {
-	u := leaderHTTP + "/v1/cluster/members/" + url.PathEscape(n.cfg.NodeID)
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, u, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := n.pilot.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotFound {
-		return fmt.Errorf("leader answered %d: %s", resp.StatusCode, body)
-	}
-	return nil
-}

@@ -43,6 +43,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 		c.leaderChanges, c.voters, c.healthy, c.tolerance, c.workspaces, c.refs} {
 		ch <- d
 	}
+	c.n.peerCount.describe(ch)
 }
 
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
@@ -90,6 +91,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	g(c.tolerance, tol)
 	g(c.workspaces, float64(st.WorkspaceCount()))
 	g(c.refs, float64(st.RefCount()))
+	n.peerCount.collect(ch)
 }
 
 // observeLeaders counts leader changes seen by this node.
@@ -110,6 +112,8 @@ func (n *Node) observeLeaders() {
 				return
 			case <-ch:
 				n.leaderChanges.Add(1)
+				// Never reuse a connection opened to an earlier leader.
+				n.peer.dropConns()
 			}
 		}
 	}()

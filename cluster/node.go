@@ -39,6 +39,15 @@ type Node struct {
 
 	peers peerTable
 
+	// peer is the client of other nodes' peer services, peerAuth the
+	// check of calls to this node's (peer_*.go).
+	peer     *peerClient
+	peerAuth *peerVerifier
+	// peerRefusedLog is when a refused peer call was last logged as a
+	// warning (Unix ns).
+	peerRefusedLog atomic.Int64
+	peerCount      peerCounters
+
 	gossip            *gossip
 	pilot             *pilot
 	autopilot         *autopilot.Autopilot
@@ -73,6 +82,9 @@ func Open(cfg Config, f *fsm.FSM) (*Node, error) {
 	n := &Node{cfg: cfg, fsm: f, notify: make(chan bool, 16), stop: make(chan struct{}), left: make(chan struct{})}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.peers.init()
+	key := peerKey(cfg.GossipKey)
+	n.peer = newPeerClient(cfg.NodeID, key, cfg.HTTPTLS)
+	n.peerAuth = &peerVerifier{key: key, insecure: cfg.InsecurePeers}
 	n.peers.set(Peer{ID: cfg.NodeID, RaftAddr: cfg.AdvertiseRaft, HTTPAddr: cfg.HTTPAdvertise})
 
 	logOut := &slogWriter{log: cfg.Logger}
@@ -255,21 +267,6 @@ func (n *Node) ensureBarrier() error {
 	}
 	n.barrierTerm.Store(term)
 	return nil
-}
-
-// Apply proposes a command on this node, which must be the leader, and
-// waits for it to be applied. A domain refusal comes back as the FSM's
-// *fsm.Error (with the Result); replication failures as ErrNotLeader,
-// ErrNoLeader, ErrOutcomeUnknown or ErrShutdown.
-func (n *Node) Apply(ctx context.Context, c fsm.Command) (fsm.Result, error) {
-	timeout := n.cfg.ApplyTimeout
-	if dl, ok := ctx.Deadline(); ok {
-		timeout = min(timeout, time.Until(dl))
-	}
-	if timeout <= 0 {
-		return fsm.Result{}, ErrNoLeader
-	}
-	return n.applyLocal(c, timeout)
 }
 
 func (n *Node) applyLocal(c fsm.Command, timeout time.Duration) (fsm.Result, error) {
@@ -466,6 +463,7 @@ func (n *Node) Close() error {
 		err = n.raft.Shutdown().Error()
 	}
 	n.wg.Wait()
+	n.peer.close()
 	n.trans.Close()
 	if cerr := n.store.Close(); err == nil {
 		err = cerr

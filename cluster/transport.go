@@ -26,8 +26,10 @@ func newTransport(cfg Config, log hclog.Logger) (*raft.NetworkTransport, error) 
 	}
 	// MaxRPCsInFlight 1 turns off append pipelining: raft's pipeline can
 	// deadlock after a rejected append (a follower then stops receiving
-	// entries and shutdown hangs), so entries are sent one RPC at a time
-	// per follower; batching still groups many entries per RPC.
+	// entries and shutdown hangs; hashicorp/raft#612, found here by the
+	// fault suite), so entries are sent one RPC at a time per follower;
+	// batching still groups many entries per RPC. Keep it off until that
+	// issue is fixed upstream.
 	var stream raft.StreamLayer
 	if cfg.RaftTLS == nil {
 		ln, err := net.Listen("tcp", cfg.RaftAddr)

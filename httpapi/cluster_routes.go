@@ -49,7 +49,6 @@ func (s *Server) clusterRoutes(r *mux.Router) {
 	s.route(r, clusterMemberPath, write(http.MethodDelete, s.removeMember))
 	s.route(r, clusterLeavePath, methodHandler{method: http.MethodPost, read: s.leave})
 	s.route(r, clusterTransferPath, write(http.MethodPost, s.transferLeadership))
-	s.route(r, readIndexPath, get(s.readIndex))
 	// Snapshot streams and restore bodies are not JSON and may be far
 	// larger than MaxBodyBytes: ops.go handles them without the write path.
 	s.route(r, clusterSnapshotPath, get(s.snapshot))
@@ -193,34 +192,15 @@ func (s *Server) transferLeadership(_ http.ResponseWriter, r *http.Request, _ []
 	return reply{status: http.StatusOK, body: out}, nil
 }
 
-// readIndex: GET /v1/cluster/read-index, answered by the leader only (a
-// follower forwards it): an index covering every write acknowledged
-// before the call.
-func (s *Server) readIndex(w http.ResponseWriter, r *http.Request) (reply, error) {
-	if s.c.IsLeader() {
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.LeaderWait)
-		defer cancel()
-		idx, err := s.c.ReadIndex(ctx)
-		if err == nil {
-			return reply{status: http.StatusOK, index: idx, body: readIndexBody{Index: idx}}, nil
-		}
-		if !errors.Is(err, cluster.ErrNotLeader) {
-			return reply{}, err
-		}
-	}
-	return reply{}, s.proxy(w, r, nil, false)
-}
-
 // needsAuth reports whether a request to path must be authenticated when
-// authentication is on: the entities API and the cluster API, but the read
-// index route (called by followers with no credentials of their own, until
-// the node-to-node peer service replaces it). /healthz, /readyz, /metrics
-// and /openapi.json stay open.
+// authentication is on: the entities API and the cluster API.
+// /healthz, /readyz, /metrics and /openapi.json stay open; node-to-node
+// calls go to the peer service, which authenticates them itself.
 func needsAuth(path string) bool {
 	if underBasePath(path) {
 		return true
 	}
-	return (path == "/v1/cluster" || strings.HasPrefix(path, "/v1/cluster/")) && path != readIndexPath
+	return (path == "/v1/cluster" || strings.HasPrefix(path, "/v1/cluster/"))
 }
 
 // auditLevel tells whether r is a call of the cluster admin API to log,
@@ -230,7 +210,7 @@ func needsAuth(path string) bool {
 func auditLevel(r *http.Request) (slog.Level, bool) {
 	p := r.URL.Path
 	switch {
-	case p == readIndexPath, !strings.HasPrefix(p, "/v1/cluster/"):
+	case !strings.HasPrefix(p, "/v1/cluster/"):
 		return 0, false
 	case r.Method == http.MethodGet && (p == clusterStatusPath || p == clusterMembersPath):
 		return slog.LevelDebug, true

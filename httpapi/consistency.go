@@ -2,14 +2,12 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/wsd-dev/wsd/client"
-	"github.com/wsd-dev/wsd/cluster"
 	"github.com/wsd-dev/wsd/fsm"
 )
 
@@ -18,7 +16,8 @@ type readLevel uint8
 
 const (
 	// readDefault serves locally while the leader was heard from within
-	// MaxStale, and forwards to the leader otherwise.
+	// MaxStale; otherwise it waits for the leader's read index locally,
+	// like readLinearizable.
 	readDefault readLevel = iota
 	// readStale serves locally whatever the leader state.
 	readStale
@@ -59,9 +58,11 @@ func parseReadOpts(r *http.Request, q *query, is *issues) readOpts {
 }
 
 // readState returns the one state a read is answered from, as required by
-// o. When the read has to be served by the leader it is proxied there and
-// errProxied is returned.
-func (s *Server) readState(w http.ResponseWriter, r *http.Request, o readOpts) (*fsm.State, error) {
+// o. A read is always answered by this node: when it needs the leader (a
+// linearizable read, or a default read on a node that has not heard from
+// the leader within MaxStale) it gets the leader's read index over the
+// peer service and waits until it has applied it.
+func (s *Server) readState(_ http.ResponseWriter, r *http.Request, o readOpts) (*fsm.State, error) {
 	ctx := r.Context()
 	want := o.minIndex
 	if want > s.c.FSM().State().Index() {
@@ -70,12 +71,7 @@ func (s *Server) readState(w http.ResponseWriter, r *http.Request, o readOpts) (
 			return nil, err
 		}
 	}
-	switch o.level {
-	case readDefault:
-		if s.c.LastContact() > s.cfg.MaxStale {
-			return nil, s.proxy(w, r, nil, false)
-		}
-	case readLinearizable:
+	if o.level == readLinearizable || (o.level == readDefault && s.c.LastContact() > s.cfg.MaxStale) {
 		idx, err := s.readIndexFor(r)
 		if err != nil {
 			return nil, err
@@ -95,18 +91,12 @@ func (s *Server) readState(w http.ResponseWriter, r *http.Request, o readOpts) (
 	return st, nil
 }
 
-// readIndexFor returns a read index for a linearizable read: the local one
-// when this node leads, otherwise the leader's.
+// readIndexFor returns a read index from the leader, wherever it is,
+// within LeaderWait and the request's deadline.
 func (s *Server) readIndexFor(r *http.Request) (uint64, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.LeaderWait)
 	defer cancel()
-	if s.c.IsLeader() {
-		idx, err := s.c.ReadIndex(ctx)
-		if !errors.Is(err, cluster.ErrNotLeader) {
-			return idx, err
-		}
-	}
-	return s.remoteReadIndex(ctx, r)
+	return s.c.LinearizableIndex(ctx)
 }
 
 // parseReadOnly reads the options of a read that takes no query parameter

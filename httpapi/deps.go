@@ -12,8 +12,11 @@ import (
 // Cluster is what the HTTP layer needs from the replication layer. It is
 // declared here, by its user; *cluster.Node implements it.
 type Cluster interface {
-	// Apply proposes a command on this node (the leader) and returns the
-	// FSM's result; see cluster.Node.Apply for the error classes.
+	// Apply proposes a command wherever the leader is (locally, or sent
+	// to the leader over the cluster's peer service) and returns the FSM's
+	// result. ctx's deadline is the write's deadline: nothing is proposed
+	// after it and Apply returns by it. See cluster.Node.Apply for the
+	// error classes.
 	Apply(ctx context.Context, c fsm.Command) (fsm.Result, error)
 	IsLeader() bool
 	// Leader is the current leader; Peer.HTTPAddr is its base URL.
@@ -24,6 +27,9 @@ type Cluster interface {
 	// ReadIndex (leader only) returns an index covering every write
 	// acknowledged before the call.
 	ReadIndex(ctx context.Context) (uint64, error)
+	// LinearizableIndex is ReadIndex answered by the leader wherever it
+	// is (over the peer service from a follower), bounded by ctx.
+	LinearizableIndex(ctx context.Context) (uint64, error)
 	// WaitApplied waits until the local FSM has applied idx.
 	WaitApplied(ctx context.Context, idx uint64) (*fsm.State, error)
 	Ready() bool

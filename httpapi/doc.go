@@ -3,7 +3,8 @@
 // endpoints, the cluster endpoints (/v1/cluster/...: status, members,
 // leave, remove a member, transfer leadership, snapshot and restore) and
 // /openapi.json, built from the catalog in openapi.go and restricted to the
-// routes actually registered.
+// routes actually registered. The node-to-node peer service (/v1/peer/) is
+// not part of it: cluster serves it and cmd/wsd mounts it.
 //
 // Invariants:
 //   - Every response is JSON (but the snapshot stream of GET
@@ -11,11 +12,20 @@
 //     X-Wsd-Last-Contact; every error response also carries
 //     X-Wsd-Error-Code. Errors are turned into statuses in one place
 //     (errors.go); a panic becomes a logged 500, never a dropped connection.
-//   - Writes run on the leader. A write that arrives at a follower is
-//     proxied to the leader with its method, path, query, headers and body
-//     intact, and the leader's answer is passed back unchanged; the client
-//     never sees a redirect. Ids, timestamps and principals are decided by
-//     the node that proposes the command, never inside Apply.
+//   - Writes of the entities API are answered by the node that receives
+//     them: it validates the request, builds the command (ids, timestamps
+//     and the authenticated caller are decided here, never inside Apply)
+//     and hands it to Cluster.Apply, which proposes it on the leader,
+//     sending it over the cluster's authenticated peer service when this
+//     node does not lead (see cluster/doc.go). HTTP requests are proxied
+//     to the leader only for the cluster admin calls that must run there
+//     (remove a member, transfer leadership, snapshot, restore).
+//   - Every entities API request has a deadline (deadline.go): X-Wsd-Timeout
+//     (relative, clamped to [MinTimeout, Config.MaxTimeout]; a bad value is
+//     a 422) or Config.DefaultTimeout. Every wait of the request ends by
+//     it; a write is never proposed after it, and the answer at the
+//     deadline says whether it may have been applied (503 outcome_unknown)
+//     or surely was not (503 no_leader or unavailable, with Retry-After).
 //   - A read is answered from one *fsm.State, chosen once per request by
 //     the read consistency level and X-Wsd-Min-Index, so one answer never
 //     mixes two versions of the state. The read path takes no lock of its
@@ -25,11 +35,13 @@
 //   - With Config.AuthEnabled, every request under the base path or to
 //     /v1/cluster/* is authenticated by the node that receives it, before
 //     it is read, routed on or forwarded: no or bad credentials are a 401
-//     {"detail":"Unauthorized"} with WWW-Authenticate: Bearer. A forwarded
-//     request keeps its credentials and the leader authenticates it again.
-//     /healthz, /readyz, /metrics, /openapi.json and the read index route
-//     (/v1/cluster/read-index, called by followers until the node-to-node
-//     peer service replaces it) are not authenticated.
+//     {"detail":"Unauthorized"} with WWW-Authenticate: Bearer. A write's
+//     caller travels inside its command to the leader, which trusts it
+//     because the peer service is authenticated; a proxied admin call
+//     keeps its credentials and the leader authenticates it again.
+//     /healthz, /readyz, /metrics and /openapi.json are not authenticated;
+//     node-to-node calls go to the peer service (cluster.PeerHandler),
+//     which has its own authentication.
 //   - Cluster admin API with authentication on: status and members need an
 //     authenticated caller; snapshot, restore, remove-member, leave and
 //     transfer-leadership need PlatformAdmin on the system workspace,

@@ -146,6 +146,8 @@ func toAnswer(err error) answer {
 	// ErrShutdown or a context error.
 	case errors.Is(err, cluster.ErrOutcomeUnknown):
 		return toAnswer(outcomeUnknown("The write was proposed but its outcome is unknown: it may or may not have been applied. Read the current state before repeating it."))
+	case errors.Is(err, cluster.ErrDeadline):
+		return toAnswer(unavailable("The request's deadline passed before the write was proposed: it was not applied. Retry, with a longer " + client.HeaderTimeout + " if the cluster is busy."))
 	case errors.Is(err, cluster.ErrNotLeader), errors.Is(err, cluster.ErrNoLeader):
 		return toAnswer(unreachableLeader("No leader is available to serve the request; retry shortly"))
 	case errors.Is(err, cluster.ErrRestoreInProgress):

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/wsd-dev/wsd/client"
-	"github.com/wsd-dev/wsd/cluster"
 )
 
 const (
@@ -23,10 +21,6 @@ const (
 	// so a stale view of the leader cannot bounce it around forever.
 	hopsHeader = "X-Wsd-Forwarded-Hops"
 	maxHops    = 3
-
-	// readIndexPath is the leader-only endpoint that hands out read
-	// indexes to followers serving linearizable reads.
-	readIndexPath = "/v1/cluster/read-index"
 
 	// leaderPoll is how often a request waiting for a leader looks again.
 	leaderPoll = 50 * time.Millisecond
@@ -142,6 +136,11 @@ func (s *Server) forwardOnce(r *http.Request, body []byte, hops int, isWrite boo
 
 	resp, err := s.transport.RoundTrip(out)
 	if err != nil {
+		// Never reuse a pooled connection after a failure: it may be one
+		// opened before a partition.
+		if c, ok := s.transport.(interface{ CloseIdleConnections() }); ok {
+			c.CloseIdleConnections()
+		}
 		switch {
 		case r.Context().Err() != nil:
 			return nil, base, r.Context().Err()
@@ -184,51 +183,4 @@ func removeHopByHop(h http.Header) {
 	for _, k := range hopByHop {
 		delete(h, k)
 	}
-}
-
-// readIndexBody is the answer of GET /v1/cluster/read-index.
-type readIndexBody struct {
-	Index uint64 `json:"index"`
-}
-
-// remoteReadIndex asks the leader for a read index.
-func (s *Server) remoteReadIndex(ctx context.Context, r *http.Request) (_ uint64, err error) {
-	defer s.observeForward(time.Now(), &err)
-	hops, err := nextHops(r)
-	if err != nil {
-		return 0, err
-	}
-	base, err := s.waitLeader(ctx)
-	if err != nil {
-		return 0, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+readIndexPath, nil)
-	if err != nil {
-		return 0, unreachableLeader("The leader's address " + base + " is not usable")
-	}
-	req.Header.Set(hopsHeader, strconv.Itoa(hops))
-	if a := r.Header.Get("Authorization"); a != "" {
-		req.Header.Set("Authorization", a)
-	}
-	resp, err := s.transport.RoundTrip(req)
-	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return 0, unreachableLeader("The leader at " + base + " did not hand out a read index in time; retry shortly")
-		}
-		return 0, unreachableLeader("The leader at " + base + " could not be reached; retry shortly")
-	}
-	defer resp.Body.Close()
-	var b readIndexBody
-	err = json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&b)
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-	switch {
-	case resp.StatusCode != http.StatusOK && resp.Header.Get(client.HeaderErrorCode) == codeNoLeader:
-		return 0, cluster.ErrNoLeader
-	case resp.StatusCode != http.StatusOK:
-		return 0, unavailable("The leader refused a read index (" + resp.Status + "); retry shortly")
-	case err != nil:
-		s.log.Warn("bad read index answer from the leader", "leader", base, "err", err)
-		return 0, unavailable("The leader's read index answer was not understood")
-	}
-	return b.Index, nil
 }

@@ -279,13 +279,29 @@ type fakeCluster struct {
 	leader      func() (cluster.Peer, bool)
 	lastContact time.Duration
 	applyFn     func(ctx context.Context, c fsm.Command) (fsm.Result, error)
+	// readIndexFn answers LinearizableIndex on a follower (nil: no
+	// leader can be reached).
+	readIndexFn func(ctx context.Context) (uint64, error)
+}
+
+// followerOf is a fake follower of the real single-node cluster behind
+// ts, caught up with it (it shares its FSM): its writes and read indexes
+// go to ts's node, as the peer service would carry them.
+func followerOf(ts *testServer, lastContact time.Duration) *fakeCluster {
+	return &fakeCluster{
+		fsm:         ts.node.FSM(),
+		leader:      leaderAt(ts.URL),
+		lastContact: lastContact,
+		applyFn:     ts.node.Apply,
+		readIndexFn: ts.node.ReadIndex,
+	}
 }
 
 func (f *fakeCluster) Apply(ctx context.Context, c fsm.Command) (fsm.Result, error) {
 	if f.applyFn != nil {
 		return f.applyFn(ctx, c)
 	}
-	return fsm.Result{}, cluster.ErrNotLeader
+	return fsm.Result{}, cluster.ErrNoLeader
 }
 
 func (f *fakeCluster) IsLeader() bool { return f.isLeader != nil && f.isLeader() }
@@ -304,6 +320,16 @@ func (f *fakeCluster) ReadIndex(context.Context) (uint64, error) {
 		return 0, cluster.ErrNotLeader
 	}
 	return f.fsm.State().Index(), nil
+}
+
+func (f *fakeCluster) LinearizableIndex(ctx context.Context) (uint64, error) {
+	if f.IsLeader() {
+		return f.ReadIndex(ctx)
+	}
+	if f.readIndexFn != nil {
+		return f.readIndexFn(ctx)
+	}
+	return 0, cluster.ErrNoLeader
 }
 
 func (f *fakeCluster) WaitApplied(ctx context.Context, idx uint64) (*fsm.State, error) {

@@ -20,9 +20,11 @@ import (
 // the number of open connections (listener.go); what is decided per route
 // is here:
 //
-//   - every request but the streams has a deadline (Config.RequestTimeout)
-//     on its context: waits for a leader, an apply, an index or a
-//     forwarded answer end with it;
+//   - every request but the streams has a deadline on its context: its
+//     own (X-Wsd-Timeout or Config.DefaultTimeout, deadline.go) under the
+//     base path, and Config.MaxTimeout as a backstop everywhere else:
+//     waits for a leader, an apply, an index or a forwarded answer end
+//     with it;
 //   - the streams (the snapshot download and the restore upload, which may
 //     take as long as their size needs) have no overall deadline but must
 //     make progress: each chunk written or read moves the connection's
@@ -32,7 +34,6 @@ import (
 
 // Defaults of the limits in Config.
 const (
-	DefaultRequestTimeout = 30 * time.Second
 	DefaultStreamProgress = 30 * time.Second
 
 	// maxMinIndexAhead is how far X-Wsd-Min-Index may be ahead of this
@@ -74,7 +75,7 @@ func (s *Server) deadlines(next http.Handler) http.Handler {
 			next.ServeHTTP(pw, r)
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.MaxTimeout)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

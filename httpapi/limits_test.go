@@ -60,7 +60,7 @@ func TestDeadlines_streamProgress(t *testing.T) {
 // TestDeadlines_requestTimeout checks that every other request has a
 // deadline on its context.
 func TestDeadlines_requestTimeout(t *testing.T) {
-	_, api := newFakeServer(t, &fakeCluster{isLeader: always(true)}, func(c *Config) { c.RequestTimeout = time.Minute })
+	_, api := newFakeServer(t, &fakeCluster{isLeader: always(true)}, func(c *Config) { c.MaxTimeout = time.Minute })
 	for _, p := range []string{"/apis/entities/v2/workspaces", clusterSnapshotPath} {
 		var dl time.Time
 		var ok bool

@@ -21,12 +21,12 @@ func (s *Server) memberRoutes(r *mux.Router) {
 	ms := client.BasePath + "/workspaces/{ws}/members"
 	s.route(r, ms,
 		get(s.listMembers),
-		write(http.MethodPost, s.addMember))
+		propose(http.MethodPost, s.addMember))
 	// A principal may contain "/" (group paths): sent escaped it is one
 	// segment, sent raw it still matches.
 	s.route(r, ms+"/{principal:.+}",
-		write(http.MethodPut, s.setMemberRoles),
-		write(http.MethodDelete, s.deleteMember))
+		propose(http.MethodPut, s.setMemberRoles),
+		propose(http.MethodDelete, s.deleteMember))
 }
 
 // defaultMemberRoles are the roles of a member added without any.

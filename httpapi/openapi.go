@@ -354,7 +354,6 @@ func oaSchemas() obj {
 			"message": oaStr("What happened."), "index": oaInteger("Index of the entry that marks the restore: a node that has applied it holds the restored state (use with X-Wsd-Min-Index)."),
 			"digest": oaStr("State digest after the restore: equals the saved state's digest."),
 		}),
-		"ReadIndex":    oaObject([]string{"index"}, obj{"index": oaInteger("An index covering every write acknowledged before the call.")}),
 		"HealthStatus": oaObject([]string{"status"}, obj{"status": obj{"type": "string", "enum": []string{"ok"}}}),
 	}
 }
@@ -463,9 +462,6 @@ func apiCatalog() []apiOp {
 				"415": oaErrResp("The body is not application/octet-stream."),
 				"507": oaErrResp("The leader's data directory has not room enough for the snapshot; the cluster is unchanged."),
 				"422": oaValidationResp("Corrupt, truncated or foreign snapshot (bad magic, unsupported format version); the cluster is unchanged.")})},
-		{path: readIndexPath, method: http.MethodGet, op: oaOp("readIndex", "cluster",
-			"Internal: the leader hands out an index covering every acknowledged write (followers use it for linearizable reads)", false, nil, nil,
-			obj{"200": oaOkResp("The index.", oaRef("ReadIndex"))})},
 
 		// Operations.
 		{path: "/healthz", method: http.MethodGet, op: oaOp("healthz", "operations", "The process is alive", false, nil, nil,

@@ -15,8 +15,8 @@ import (
 // and share their decoding and page building.
 func (s *Server) projectRoutes(r *mux.Router) {
 	ps := client.BasePath + "/workspaces/{ws}/projects"
-	s.route(r, ps, get(s.listProjects), write(http.MethodPost, s.createProject))
-	s.route(r, ps+"/{name}", get(s.getProject), write(http.MethodPut, s.updateProject), write(http.MethodDelete, s.deleteProject))
+	s.route(r, ps, get(s.listProjects), propose(http.MethodPost, s.createProject))
+	s.route(r, ps+"/{name}", get(s.getProject), propose(http.MethodPut, s.updateProject), propose(http.MethodDelete, s.deleteProject))
 }
 
 // projectDTO is the wire form of a project.

@@ -451,26 +451,27 @@ func TestServer_projectRoutes(t *testing.T) {
 	}
 }
 
-// TestServer_projectsThroughFollower: project writes are forwarded to the
-// leader, and a stale follower's reads are too.
+// TestServer_projectsThroughFollower: a follower builds project writes and
+// has the leader apply them, and a stale follower's reads wait for the
+// leader's read index.
 func TestServer_projectsThroughFollower(t *testing.T) {
 	t.Parallel()
 	leader := newTestServer(t)
 	leader.create(t, "ml-team")
-	hs, _ := newFakeServer(t, &fakeCluster{leader: leaderAt(leader.URL), lastContact: 6 * time.Second})
+	hs, _ := newFakeServer(t, followerOf(leader, 6*time.Second))
 	via := func(method, path, body string) response {
 		return doURL(t, hs.Client(), method, hs.URL+path, body)
 	}
 
-	if r := via(http.MethodPost, projects("ml-team"), `{"name":"p"}`); r.code != http.StatusCreated || r.header.Get(client.HeaderLastContact) != "0" {
-		t.Fatalf("create via follower: %s %v, want the leader's 201", r, r.header)
+	if r := via(http.MethodPost, projects("ml-team"), `{"name":"p"}`); r.code != http.StatusCreated || r.header.Get(client.HeaderLastContact) != "6000" {
+		t.Fatalf("create via follower: %s %v, want the follower's own 201", r, r.header)
 	}
 	via(http.MethodPost, projects("ml-team"), `{"name":"p"}`).
 		wantError(t, http.StatusConflict, "already_exists", `{"detail":"Project 'p' already exists in workspace 'ml-team'."}`)
 	if r := via(http.MethodPut, projects("ml-team", "p"), `{"description":"d"}`); r.code != http.StatusOK {
 		t.Fatalf("update via follower: %s", r)
 	}
-	// The follower's own state is empty: these answers come from the leader.
+	// The follower is stale: these reads wait for the leader's read index.
 	if r := via(http.MethodGet, projects("ml-team", "p"), ""); r.code != http.StatusOK || !strings.Contains(string(r.body), `"description":"d"`) {
 		t.Fatalf("get via stale follower: %s", r)
 	}

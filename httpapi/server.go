@@ -58,12 +58,14 @@ type Config struct {
 	AuthEnabled bool
 	// Authenticator decides who is calling; required when AuthEnabled.
 	Authenticator auth.Authenticator
-	// RequestTimeout is the deadline of every request but the streams
-	// (limits.go).
-	RequestTimeout time.Duration
 	// StreamProgress is how long a stream (snapshot download, restore
 	// upload) may go without moving a chunk before it is cut off.
 	StreamProgress time.Duration
+	// DefaultTimeout is the deadline of an entities API request that does
+	// not send X-Wsd-Timeout; MaxTimeout caps the header (deadline.go) and
+	// bounds every other request but the streams (limits.go).
+	DefaultTimeout time.Duration
+	MaxTimeout     time.Duration
 }
 
 // Defaults of Config.
@@ -72,6 +74,10 @@ const (
 	DefaultLeaderWait   = 7 * time.Second
 	DefaultMinIndexWait = 5 * time.Second
 	DefaultMaxBodyBytes = 64 << 10
+	// DefaultRequestTimeout is longer than DefaultLeaderWait, so a write
+	// that waits for a leader gets its no_leader answer first.
+	DefaultRequestTimeout = 10 * time.Second
+	DefaultMaxTimeout     = 60 * time.Second
 )
 
 // DefaultConfig returns a configuration with the defaults filled in; the
@@ -83,8 +89,9 @@ func DefaultConfig() Config {
 		MinIndexWait: DefaultMinIndexWait,
 		MaxBodyBytes: DefaultMaxBodyBytes,
 
-		RequestTimeout: DefaultRequestTimeout,
 		StreamProgress: DefaultStreamProgress,
+		DefaultTimeout: DefaultRequestTimeout,
+		MaxTimeout:     DefaultMaxTimeout,
 	}
 }
 
@@ -102,8 +109,9 @@ func (c *Config) Validate() error {
 		{"max stale", &c.MaxStale, DefaultMaxStale},
 		{"leader wait", &c.LeaderWait, DefaultLeaderWait},
 		{"min index wait", &c.MinIndexWait, DefaultMinIndexWait},
-		{"request timeout", &c.RequestTimeout, DefaultRequestTimeout},
 		{"stream progress", &c.StreamProgress, DefaultStreamProgress},
+		{"default timeout", &c.DefaultTimeout, DefaultRequestTimeout},
+		{"max timeout", &c.MaxTimeout, DefaultMaxTimeout},
 	} {
 		switch {
 		case *d.v < 0:
@@ -123,6 +131,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("httpapi: max restore bytes %d is negative", c.MaxRestoreBytes))
 	case c.MaxRestoreBytes == 0:
 		c.MaxRestoreBytes = DefaultMaxRestoreBytes
+	}
+	if c.DefaultTimeout > c.MaxTimeout && c.MaxTimeout > 0 {
+		errs = append(errs, fmt.Errorf("httpapi: default timeout %s is above the max timeout %s", c.DefaultTimeout, c.MaxTimeout))
 	}
 	if c.AuthEnabled && c.Authenticator == nil {
 		errs = append(errs, errors.New("httpapi: authentication is enabled without an authenticator"))
@@ -239,16 +250,16 @@ func (s *Server) router() http.Handler {
 	ws := client.BasePath + "/workspaces"
 	s.route(r, ws,
 		get(s.listWorkspaces),
-		write(http.MethodPost, s.createWorkspace))
+		propose(http.MethodPost, s.createWorkspace))
 	s.route(r, ws+"/{name}",
 		get(s.getWorkspace),
-		write(http.MethodPut, s.updateWorkspace),
-		write(http.MethodDelete, s.deleteWorkspace))
+		propose(http.MethodPut, s.updateWorkspace),
+		propose(http.MethodDelete, s.deleteWorkspace))
 	s.route(r, ws+"/{ws}/entity-refs",
 		get(s.listRefs))
 	s.route(r, ws+"/{ws}/entity-refs/{entity_type}/{entity_name:.+}",
-		write(http.MethodPut, s.acquireRef),
-		write(http.MethodDelete, s.releaseRef))
+		propose(http.MethodPut, s.acquireRef),
+		propose(http.MethodDelete, s.releaseRef))
 	s.route(r, ws+"/{ws}/usage",
 		get(s.usage))
 
@@ -282,12 +293,24 @@ type methodHandler struct {
 	method string
 	read   endpoint
 	write  writeEndpoint
+	// local: write runs on the node that receives the request, which
+	// builds its command and hands it to Cluster.Apply.
+	local bool
 }
 
 func get(e endpoint) methodHandler { return methodHandler{method: http.MethodGet, read: e} }
 
+// write is an admin call that only the leader can carry out: a follower
+// proxies the HTTP request to the leader (forward.go).
 func write(method string, e writeEndpoint) methodHandler {
 	return methodHandler{method: method, write: e}
+}
+
+// propose is an entities API write: any node builds the command (ids,
+// timestamps, caller) and Cluster.Apply proposes it on the leader, sending
+// it there over the peer service when needed; the receiving node answers.
+func propose(method string, e writeEndpoint) methodHandler {
+	return methodHandler{method: method, write: e, local: true}
 }
 
 // methodSwitch dispatches one path's requests on their method.
@@ -299,6 +322,12 @@ type methodSwitch struct {
 }
 
 func (m *methodSwitch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r, cancel, err := m.s.withDeadline(r)
+	if err != nil {
+		m.s.writeError(w, r, 0, err)
+		return
+	}
+	defer cancel()
 	for i, method := range m.methods {
 		if r.Method == method {
 			m.hs[i].ServeHTTP(w, r)
@@ -313,9 +342,12 @@ func (s *Server) route(r *mux.Router, tmpl string, ms ...methodHandler) {
 	sw := &methodSwitch{s: s}
 	for _, m := range ms {
 		var h http.Handler
-		if m.write != nil {
+		switch {
+		case m.write != nil && m.local:
+			h = s.wrap(s.localWrite(m.write))
+		case m.write != nil:
 			h = s.wrap(s.leaderWrite(m.write))
-		} else {
+		default:
 			h = s.wrap(m.read)
 		}
 		sw.methods = append(sw.methods, m.method)
@@ -352,6 +384,20 @@ func (s *Server) leaderWrite(e writeEndpoint) endpoint {
 		}
 		if !s.c.IsLeader() {
 			return reply{}, s.proxy(w, r, body, true)
+		}
+		return e(w, r, body)
+	}
+}
+
+// localWrite reads the body of a write and runs it on this node.
+func (s *Server) localWrite(e writeEndpoint) endpoint {
+	return func(w http.ResponseWriter, r *http.Request) (reply, error) {
+		if err := checkContentType(r); err != nil {
+			return reply{}, err
+		}
+		body, err := s.readBody(w, r)
+		if err != nil {
+			return reply{}, err
 		}
 		return e(w, r, body)
 	}

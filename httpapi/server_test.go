@@ -110,15 +110,9 @@ func TestServer_healthAndCluster(t *testing.T) {
 		t.Fatalf("members body lacks http_addr: %s", r.body)
 	}
 
-	before := ts.node.FSM().State().Index()
-	r = ts.do(t, http.MethodGet, readIndexPath, nil)
-	var ri struct {
-		Index uint64 `json:"index"`
-	}
-	r.decode(t, &ri)
-	if r.code != http.StatusOK || ri.Index < before || r.index(t) != ri.Index {
-		t.Fatalf("read-index: %s (X-Wsd-Index %s), want >= %d", r, r.header.Get(client.HeaderIndex), before)
-	}
+	// The read index is the peer service's (cluster.PeerPathPrefix), not
+	// the public API's.
+	ts.do(t, http.MethodGet, "/v1/cluster/read-index", nil).wantError(t, http.StatusNotFound, "not_found", "")
 }
 
 func TestServer_readConsistency(t *testing.T) {

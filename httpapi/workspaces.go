@@ -1,13 +1,11 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/google/uuid"
 
 	"github.com/wsd-dev/wsd/client"
-	"github.com/wsd-dev/wsd/cluster"
 	"github.com/wsd-dev/wsd/fsm"
 )
 
@@ -24,17 +22,12 @@ func workspaceDTO(w *fsm.Workspace) client.Workspace {
 	}
 }
 
-// apply proposes c on this node, carrying r's caller (see setCaller). If
-// leadership was lost between the check and the proposal (ErrNotLeader:
-// nothing was proposed), the request is forwarded, once, to the new
-// leader; errProxied then means it answered.
-func (s *Server) apply(w http.ResponseWriter, r *http.Request, body []byte, c fsm.Command) (fsm.Result, error) {
+// apply hands c, built on this node and carrying r's caller (see
+// setCaller), to Cluster.Apply, which proposes it on the leader wherever
+// it is, within the request's deadline (deadline.go).
+func (s *Server) apply(_ http.ResponseWriter, r *http.Request, _ []byte, c fsm.Command) (fsm.Result, error) {
 	setCaller(c, callerOf(r))
-	res, err := s.c.Apply(r.Context(), c)
-	if errors.Is(err, cluster.ErrNotLeader) && !errors.Is(err, cluster.ErrOutcomeUnknown) {
-		return fsm.Result{}, s.proxy(w, r, body, true)
-	}
-	return res, err
+	return s.c.Apply(r.Context(), c)
 }
 
 // createWorkspace: POST /workspaces. ?wait_role_propagation= is accepted

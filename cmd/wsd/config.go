@@ -25,6 +25,8 @@ type config struct {
 	GossipLocal       bool
 	MaxStale          time.Duration
 	LeaderWait        time.Duration
+	RequestTimeout    time.Duration
+	MaxRequestTimeout time.Duration
 	LogLevel          string
 	LogFormat         string
 	// MaxRestoreMiB is the largest snapshot a restore accepts, in MiB.
@@ -116,6 +118,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	dur(&c.MaxStale, "max-stale", 5*time.Second, "longest leader silence after which default reads go to the leader")
 	dur(&c.LeaderWait, "leader-wait", 7*time.Second, "how long a write waits for a leader before 503")
 	integer(&c.MaxRestoreMiB, "max-restore-mib", 1024, "largest snapshot POST /v1/cluster/restore accepts, in MiB (the leader holds it in memory to verify it)")
+	dur(&c.RequestTimeout, "request-timeout", 10*time.Second, "deadline of an API request that sends no X-Wsd-Timeout")
+	dur(&c.MaxRequestTimeout, "max-request-timeout", time.Minute, "longest X-Wsd-Timeout honoured (longer values are lowered to it)")
 	str(&c.Auth, "auth", "none", "authentication: none or oidc")
 	str(&c.OIDCIssuer, "oidc-issuer", "", "OIDC issuer URL (discovery and JWKS)")
 	str(&c.OIDCAudience, "oidc-audience", "", "audience tokens must carry")
@@ -153,7 +157,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if err := c.HTTP.validate(); err != nil {
+	if err := c.HTTP.validate(c.MaxRequestTimeout); err != nil {
 		return nil, err
 	}
 	return c, nil

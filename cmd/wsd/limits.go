@@ -25,7 +25,6 @@ type httpLimits struct {
 	ReadTimeout       time.Duration
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
-	RequestTimeout    time.Duration
 	StreamProgress    time.Duration
 	MaxHeaderBytes    int
 	MaxConns          int
@@ -42,29 +41,28 @@ func httpFlags(l *httpLimits,
 	integer func(*int, string, int, string)) {
 	dur(&l.ReadHeaderTimeout, "http-read-header-timeout", 10*time.Second, "longest time to receive a request's headers")
 	dur(&l.ReadTimeout, "http-read-timeout", 30*time.Second, "longest time to receive a whole request, body included (restore uploads use --http-stream-progress instead)")
-	dur(&l.WriteTimeout, "http-write-timeout", 45*time.Second, "longest time to write an answer, from the end of the request's headers; must exceed --http-request-timeout (snapshot downloads use --http-stream-progress instead)")
+	dur(&l.WriteTimeout, "http-write-timeout", 75*time.Second, "longest time to write an answer, from the end of the request's headers; must exceed --max-request-timeout (snapshot downloads use --http-stream-progress instead)")
 	dur(&l.IdleTimeout, "http-idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open")
-	dur(&l.RequestTimeout, "http-request-timeout", 30*time.Second, "deadline of every API request but the snapshot and restore streams")
 	dur(&l.StreamProgress, "http-stream-progress", 30*time.Second, "longest time a snapshot download or restore upload may go without moving a chunk")
 	integer(&l.MaxHeaderBytes, "http-max-header-bytes", 64<<10, "largest request line and headers (431 beyond)")
 	integer(&l.MaxConns, "http-max-conns", 0, "most open API connections; 0 derives it from the descriptor limit")
 }
 
-func (l *httpLimits) validate() error {
+func (l *httpLimits) validate(maxRequest time.Duration) error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
 	}{
 		{"--http-read-header-timeout", l.ReadHeaderTimeout}, {"--http-read-timeout", l.ReadTimeout},
 		{"--http-write-timeout", l.WriteTimeout}, {"--http-idle-timeout", l.IdleTimeout},
-		{"--http-request-timeout", l.RequestTimeout}, {"--http-stream-progress", l.StreamProgress},
+		{"--http-stream-progress", l.StreamProgress},
 	} {
 		if d.v <= 0 {
 			return fmt.Errorf("%s must be positive, not %s", d.name, d.v)
 		}
 	}
-	if l.WriteTimeout <= l.RequestTimeout {
-		return fmt.Errorf("--http-write-timeout (%s) must exceed --http-request-timeout (%s), or answers to slow requests are cut off", l.WriteTimeout, l.RequestTimeout)
+	if l.WriteTimeout <= maxRequest {
+		return fmt.Errorf("--http-write-timeout (%s) must exceed --max-request-timeout (%s), or answers to slow requests are cut off", l.WriteTimeout, maxRequest)
 	}
 	if l.MaxHeaderBytes < 4<<10 {
 		return fmt.Errorf("--http-max-header-bytes %d is below 4096", l.MaxHeaderBytes)

@@ -33,11 +33,11 @@ func TestHTTPLimits_flags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.HTTP.ReadTimeout != 3*time.Second || cfg.HTTP.MaxConns != 9 || cfg.HTTP.MaxHeaderBytes != 8192 || cfg.HTTP.RequestTimeout != 30*time.Second {
+	if cfg.HTTP.ReadTimeout != 3*time.Second || cfg.HTTP.MaxConns != 9 || cfg.HTTP.MaxHeaderBytes != 8192 {
 		t.Errorf("limits %+v", cfg.HTTP)
 	}
 	for _, args := range [][]string{
-		{"--http-write-timeout=10s", "--http-request-timeout=10s"},
+		{"--http-write-timeout=10s", "--max-request-timeout=10s"},
 		{"--http-read-timeout=0s"},
 		{"--http-max-header-bytes=100"},
 		{"--http-max-conns=-1"},

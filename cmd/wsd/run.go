@@ -96,14 +96,17 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	}
 	f := fsm.New(fsm.Options{Logger: log.With("component", "fsm"), Observer: fsmMetrics})
 	node, err := cluster.Open(cluster.Config{
-		NodeID:            cfg.NodeID,
-		DataDir:           cfg.DataDir,
-		RaftAddr:          cfg.RaftAddr,
-		AdvertiseRaft:     raftAdv,
-		HTTPAdvertise:     sec.scheme() + httpAdv,
-		HTTPTLS:           sec.peerTLS,
-		RaftTLS:           sec.raftTLS,
-		GossipKey:         sec.gossipKey,
+		NodeID:        cfg.NodeID,
+		DataDir:       cfg.DataDir,
+		RaftAddr:      cfg.RaftAddr,
+		AdvertiseRaft: raftAdv,
+		HTTPAdvertise: sec.scheme() + httpAdv,
+		HTTPTLS:       sec.peerTLS,
+		RaftTLS:       sec.raftTLS,
+		GossipKey:     sec.gossipKey,
+		// Without a gossip key the peer service is unauthenticated: only
+		// acceptable in a cluster without authentication.
+		InsecurePeers:     !sec.authOn,
 		AdminPrincipal:    cfg.AdminPrincipal,
 		GossipAddr:        gossipAddr,
 		AdvertiseGossip:   gossipAdv,
@@ -113,6 +116,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		DeadServerTimeout: cfg.DeadServerTimeout,
 		Version:           version,
 		ApplyTimeout:      10 * time.Second,
+		LeaderWait:        cfg.LeaderWait,
 		SnapshotThreshold: 8192,
 		SnapshotInterval:  2 * time.Minute,
 		Logger:            log.With("component", "cluster"),
@@ -139,10 +143,11 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		return fmt.Errorf("--max-restore-mib=%d: must be positive", cfg.MaxRestoreMiB)
 	}
 	hcfg.MaxRestoreBytes = int64(cfg.MaxRestoreMiB) << 20
+	hcfg.DefaultTimeout = cfg.RequestTimeout
+	hcfg.MaxTimeout = cfg.MaxRequestTimeout
 	hcfg.Registerer = reg
 	hcfg.Authenticator = sec.authn
 	hcfg.AuthEnabled = sec.authOn
-	hcfg.RequestTimeout = cfg.HTTP.RequestTimeout
 	hcfg.StreamProgress = cfg.HTTP.StreamProgress
 	if sec.peerTLS != nil {
 		hcfg.ForwardTransport = httpapi.NewForwardTransport(sec.peerTLS)
@@ -153,7 +158,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	}
 	defer api.Close()
 	srv := &http.Server{
-		Handler:  rootHandler(promhttpHandler(reg), api.Handler()),
+		Handler:  rootHandler(promhttpHandler(reg), node.PeerHandler(), api.Handler()),
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	cfg.HTTP.server(srv)
@@ -163,7 +168,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	// own error answers the JSON body (httpapi.Server.Listener).
 	ln = api.Listener(ln, maxConns, sec.serverTLS)
 	log.Info("http limits", "max_conns", maxConns, "nofile", fds, "read_timeout", cfg.HTTP.ReadTimeout,
-		"write_timeout", cfg.HTTP.WriteTimeout, "request_timeout", cfg.HTTP.RequestTimeout, "max_header_bytes", cfg.HTTP.MaxHeaderBytes)
+		"write_timeout", cfg.HTTP.WriteTimeout, "request_timeout", cfg.RequestTimeout, "max_request_timeout", cfg.MaxRequestTimeout, "max_header_bytes", cfg.HTTP.MaxHeaderBytes)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("wsd serving", "http", httpAdv, "raft", raftAdv, "data_dir", cfg.DataDir, "version", version)

@@ -16,10 +16,16 @@ import (
 // authentication on: PlatformAdmin from initialisation.
 const adminPrincipal = "root"
 
-// authArgs turns OIDC authentication on against iss.
+// authTestGossipKey is the cluster secret of the clusters with
+// authentication on: without one their peer service refuses every call.
+const authTestGossipKey = "d3NkLWUyZS1hdXRoLWNsdXN0ZXItc2VjcmV0LTMyYiE="
+
+// authArgs turns OIDC authentication on against iss, with a cluster
+// secret (the gossip key).
 func authArgs(iss *oidctest.Issuer) []string {
 	return []string{
 		"--auth=oidc",
+		"--gossip-key=" + authTestGossipKey,
 		"--oidc-issuer=" + iss.URL,
 		"--oidc-audience=" + oidctest.Audience,
 		"--admin-principal=" + adminPrincipal,

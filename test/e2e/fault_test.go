@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,12 +41,16 @@ const (
 	// faultRestartLeader stops the leader gracefully (SIGTERM) and starts
 	// it again, as a rolling update does.
 	faultRestartLeader faultKind = "restart-leader"
+	// faultPartitionHealCut isolates the leader, heals it and immediately
+	// isolates the leader the others elected meanwhile (issue 12,
+	// finding 1).
+	faultPartitionHealCut faultKind = "partition-heal-then-cut"
 )
 
 var allFaultKinds = []faultKind{
 	faultKillLeader, faultKillFollower, faultPauseLeader, faultPauseFollower,
 	faultPartitionLeader, faultPartitionFollower, faultPartitionBridge, faultCrashAll,
-	faultRestartLeader,
+	faultRestartLeader, faultPartitionHealCut,
 }
 
 // class is the summary's name for the kind.
@@ -103,6 +108,10 @@ type faultRun struct {
 	doubles      int
 	orphans      int
 	failover     failoverResult
+	// probes are linearizable reads of every universe name after each
+	// round, for the late-write check.
+	probes []opRecord
+	late   []string
 }
 
 // newFaultRun prepares a workload on c; the summary line is logged when
@@ -124,12 +133,50 @@ func newFaultRun(t *testing.T, c *testCluster, cfg faultConfig) *faultRun {
 // summary is the run's one summary line.
 func (r *faultRun) summary() string {
 	st, problems := r.w.counts()
+	ws := r.waits()
 	return fmt.Sprintf("faults summary: ops=%d ok=%d unknown=%d dropped=%d rounds=%d fault_time=%s faults{kill=%d pause=%d partition=%d crash=%d restart=%d} "+
-		"histories=%d linearizability_violations=%d inconclusive=%d lost_acknowledged_writes=%d double_creates=%d orphan_refs=%d bad_answers=%d %s",
+		"histories=%d linearizability_violations=%d inconclusive=%d lost_acknowledged_writes=%d double_creates=%d orphan_refs=%d bad_answers=%d "+
+		"max_wait=%s (deadline %s, limit %s) over_deadline=%d waits_on_stopped_nodes=%d late_applied_writes=%d %s",
 		st.ops, st.ok, st.unknown, st.dropped, r.rounds, r.roundTime.Round(time.Second),
 		r.faults["kill"], r.faults["pause"], r.faults["partition"], r.faults["crash"], r.faults["restart"],
 		r.histories, r.violations, r.inconclusive, r.lost, r.doubles, r.orphans,
-		problems+len(r.failover.problems), r.failover)
+		problems+len(r.failover.problems),
+		ws.longest.Round(time.Millisecond), r.w.deadline, r.w.deadline+deadlineMargin, len(ws.over), ws.excluded, len(r.lateWrites()),
+		r.failover)
+}
+
+// waits checks every request's wait so far.
+func (r *faultRun) waits() waitSummary {
+	r.w.mu.Lock()
+	defer r.w.mu.Unlock()
+	return checkWaits(r.w.waits, r.w.paused, r.w.deadline+deadlineMargin)
+}
+
+// lateWrites checks the history so far for writes applied after their
+// client gave up.
+func (r *faultRun) lateWrites() []string {
+	return lateWrites(r.w.all(), r.probes, r.m.names)
+}
+
+// probe reads every universe name linearizably through the leader and
+// keeps the answers for the late-write check.
+func (r *faultRun) probe() {
+	hc := &http.Client{Timeout: r.w.timeout, Transport: &http.Transport{DisableKeepAlives: true}}
+	l := r.c.leader()
+	for ws := range r.m.names {
+		in := wsInput{kind: opGet, ws: ws}
+		method, target, body := r.w.request(l, in)
+		call := r.w.now()
+		a := sendOp(hc, method, target, body, r.w.deadline)
+		ret := r.w.now()
+		c := classify(in, a, r.w.refIndex)
+		if c.verdict != definite {
+			continue
+		}
+		rec := opRecord{lane: -1, in: in, out: c.out, call: call, ret: ret, gaveUp: ret, node: l.id, detail: "probe after the round"}
+		rec.index, _ = strconv.ParseUint(a.index, 10, 64)
+		r.probes = append(r.probes, rec)
+	}
 }
 
 // readSnapshot reads every workspace, and the references of the
@@ -243,6 +290,7 @@ func (r *faultRun) round(kind faultKind) {
 	time.Sleep(r.cfg.after)
 	recs := r.w.halt(from)
 	r.c.sameDigest(60 * time.Second)
+	r.probe()
 	r.roundTime += time.Since(begin)
 	r.faults[kind.class()]++
 
@@ -259,8 +307,12 @@ func (r *faultRun) round(kind faultKind) {
 			unknown++
 		}
 	}
-	t.Logf("%s (%s): %d operations (%d unknown outcome, %d carried over), %v in the round, check %s in %v",
-		name, desc, len(recs), unknown, len(carried), time.Since(begin).Round(time.Millisecond), res.result, res.took.Round(time.Millisecond))
+	longest := time.Duration(0)
+	for _, rec := range recs {
+		longest = max(longest, time.Duration(rec.gaveUp-rec.call))
+	}
+	t.Logf("%s (%s): %d operations (%d unknown outcome, %d carried over, longest wait %v), %v in the round, check %s in %v",
+		name, desc, len(recs), unknown, len(carried), longest.Round(time.Millisecond), time.Since(begin).Round(time.Millisecond), res.result, res.took.Round(time.Millisecond))
 	switch res.result {
 	case porcupine.Illegal:
 		r.violations++
@@ -291,9 +343,11 @@ func (r *faultRun) inject(kind faultKind) string {
 		c.restart(target)
 	case faultPauseLeader, faultPauseFollower:
 		desc = "SIGSTOP " + target.id
+		from := r.w.now()
 		c.pause(target)
 		time.Sleep(r.cfg.pauseFor)
 		c.resume(target)
+		r.w.markPaused(target.id, from, r.w.now())
 	case faultPartitionLeader, faultPartitionFollower:
 		desc = "isolate " + target.id
 		if err := c.net.isolate(c, target); err != nil {
@@ -308,6 +362,23 @@ func (r *faultRun) inject(kind faultKind) string {
 		if err := c.net.cut(fs[0], fs[1]); err != nil {
 			t.Fatal(err)
 		}
+		time.Sleep(r.cfg.partitionFor)
+		if err := c.net.heal(); err != nil {
+			t.Fatal(err)
+		}
+	case faultPartitionHealCut:
+		if err := c.net.isolate(c, l); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(r.cfg.partitionFor)
+		nl := c.leaderAmong(fs...)
+		if err := c.net.heal(); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.net.isolate(c, nl); err != nil {
+			t.Fatal(err)
+		}
+		desc = fmt.Sprintf("isolate %s, heal, isolate the new leader %s", l.id, nl.id)
 		time.Sleep(r.cfg.partitionFor)
 		if err := c.net.heal(); err != nil {
 			t.Fatal(err)
@@ -380,6 +451,19 @@ func (r *faultRun) durability() {
 	}
 	r.probeOrphanRefs(after)
 
+	ws := r.waits()
+	for i, o := range ws.over {
+		if i == 20 {
+			t.Errorf("... and %d more answers past their deadline", len(ws.over)-20)
+			break
+		}
+		t.Errorf("answer past its deadline: %s", o)
+	}
+	r.late = r.lateWrites()
+	for _, l := range r.late {
+		t.Errorf("write applied after its client gave up: %s", l)
+	}
+
 	problemsSeen := append(append([]string(nil), r.w.problems...), r.failover.problems...)
 	for i, p := range problemsSeen {
 		if i == 20 {
@@ -428,9 +512,9 @@ func (r *faultRun) probeOrphanRefs(final stateSnapshot) {
 
 // TestFaults_short runs one round of each kind of fault (kill, pause and
 // partition of the leader and of a follower, a partition between the
-// followers, a crash of every node, a graceful restart of the leader), the
-// load balancer run and the full-crash durability check; about a minute
-// and a half.
+// followers, a crash of every node, a graceful restart of the leader, the
+// leader isolated, healed and the new leader isolated at once), the load
+// balancer run and the full-crash durability check; about two minutes.
 func TestFaults_short(t *testing.T) {
 	c := newCluster(t, clusterOpts{size: 3, netns: true})
 	r := newFaultRun(t, c, defaultFaultConfig())

@@ -23,6 +23,12 @@ type opRecord struct {
 	id string
 	// detail describes the answer (status, error code or transport error).
 	detail string
+	// gaveUp is when the client had its answer or gave up (ret is
+	// infinity for an unknown outcome; gaveUp never is).
+	gaveUp int64
+	// index is the answer's X-Wsd-Index: the log index of a write's
+	// command, the state index a read was served from (0: none).
+	index uint64
 }
 
 func (r opRecord) String() string {

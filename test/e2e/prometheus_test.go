@@ -39,6 +39,9 @@ var metricFamilies = []struct{ name, typ string }{
 	{"wsd_http_request_duration_seconds", "histogram"},
 	{"wsd_http_forwarded_requests_total", "counter"},
 	{"wsd_http_forward_duration_seconds", "histogram"},
+	// Writes sent to the leader over the peer service; refused peer calls.
+	{"wsd_peer_forwarded_writes_total", "counter"},
+	{"wsd_peer_calls_refused_total", "counter"},
 	// Raft state read on each scrape.
 	{"wsd_raft_state", "gauge"},
 	{"wsd_raft_leader", "gauge"},
@@ -283,5 +286,5 @@ scrape_configs:
 	expect(`min(wsd_workspaces)`, created+2) // every node applied them
 	expect(`max(wsd_entity_refs)`, created)
 	expect(`count(count by (instance) (wsd_http_requests_total{route="`+base+`/workspaces"}))`, 3)
-	expect(`count(sum(wsd_http_forwarded_requests_total{outcome="ok"}) > 0)`, 1)
+	expect(`count(sum(wsd_peer_forwarded_writes_total{outcome="ok"}) > 0)`, 1)
 }

@@ -234,7 +234,8 @@ func TestTLS_securedClusterWithAuth(t *testing.T) {
 
 	// A fourth node with the right API certificate and gossip key but a
 	// raft certificate from another CA; a fifth with the right
-	// certificates but no gossip key.
+	// certificates but not the cluster's gossip key (authArgs gives it
+	// another one).
 	foreign := newTestCA(t, "foreign CA")
 	fCert, fKey := foreign.issue(t, dir, "foreign-raft")
 	fCA := foreign.writeCA(t, dir, "foreign-ca.pem")

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,8 +33,9 @@ const (
 	definite verdict = iota
 	// unknownOutcome: a write that may or may not have taken effect.
 	unknownOutcome
-	// notApplied: the request certainly had no effect (503 no_leader, no
-	// connection) or was a read that failed; it is left out.
+	// notApplied: the request certainly had no effect (503 no_leader or
+	// unavailable, no connection) or was a read that failed; it is left
+	// out.
 	notApplied
 )
 
@@ -86,7 +88,10 @@ func classify(in wsInput, a opAnswer, refIndex map[string]int) classified {
 		return unknownOrDrop("")
 	}
 	switch {
-	case a.status == 503 && a.errCode == "no_leader":
+	case a.status == 503 && (a.errCode == "no_leader" || a.errCode == "unavailable"):
+		// Both say the request surely had no effect (the deadline passed
+		// before a write was proposed, or it was never sent): the history
+		// leaves it out, so the check holds the service to that promise.
 		return classified{verdict: notApplied}
 	case a.status == 503:
 		return unknownOrDrop("")
@@ -181,8 +186,12 @@ type workload struct {
 	clients  int
 	// think is the longest pause of a client between two operations.
 	think time.Duration
-	// timeout bounds one request; longer than the node's leader wait so
-	// that a write waiting for a leader gets its 503.
+	// deadline is every request's X-Wsd-Timeout; the service must answer
+	// within it (plus deadlineMargin).
+	deadline time.Duration
+	// timeout bounds one request on the client side; far longer than
+	// deadline, so that an answer later than the deadline is measured,
+	// not cut short.
 	timeout time.Duration
 	epoch   time.Time
 	lanes   atomic.Int64
@@ -192,6 +201,11 @@ type workload struct {
 	recs     []opRecord // every round's records, in the order they completed
 	problems []string   // answers a correct service never gives
 	stats    workloadStats
+	// waits are every request's target and times, dropped ones included;
+	// paused are the intervals during which a node was stopped (SIGSTOP),
+	// when requests to it cannot be answered by anyone.
+	waits  []waitRecord
+	paused []pauseRecord
 
 	stop chan struct{} // nil while no clients run
 	wg   sync.WaitGroup
@@ -202,7 +216,8 @@ func newWorkload(c *testCluster, m *wsModel, clients int) *workload {
 		c: c, m: m, clients: clients,
 		refIndex: map[string]int{},
 		think:    25 * time.Millisecond,
-		timeout:  12 * time.Second,
+		deadline: 5 * time.Second,
+		timeout:  15 * time.Second,
 		epoch:    time.Now(),
 	}
 	for i, r := range m.refs {
@@ -356,8 +371,9 @@ func (w *workload) request(n *node, in wsInput) (method, target string, body []b
 	panic("unknown op kind")
 }
 
-// send performs one request and reports whether it was written.
-func sendOp(hc *http.Client, method, target string, body []byte) opAnswer {
+// send performs one request, with X-Wsd-Timeout deadline when it is not
+// zero, and reports whether it was written.
+func sendOp(hc *http.Client, method, target string, body []byte, deadline time.Duration) opAnswer {
 	var sent atomic.Bool
 	ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
 		WroteHeaders: func() { sent.Store(true) },
@@ -372,6 +388,9 @@ func sendOp(hc *http.Client, method, target string, body []byte) opAnswer {
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if deadline > 0 {
+		req.Header.Set("X-Wsd-Timeout", deadline.String())
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
@@ -394,10 +413,11 @@ func sendOp(hc *http.Client, method, target string, body []byte) opAnswer {
 func (w *workload) exec(hc *http.Client, n *node, in wsInput, lane int) opRecord {
 	method, target, body := w.request(n, in)
 	call := w.now()
-	a := sendOp(hc, method, target, body)
+	a := sendOp(hc, method, target, body, w.deadline)
 	ret := w.now()
 	c := classify(in, a, w.refIndex)
-	r := opRecord{lane: lane, in: in, out: c.out, call: call, ret: ret, node: n.id, id: c.id}
+	r := opRecord{lane: lane, in: in, out: c.out, call: call, ret: ret, node: n.id, id: c.id, gaveUp: ret}
+	r.index, _ = strconv.ParseUint(a.index, 10, 64)
 	switch {
 	case a.err != nil:
 		r.detail = a.err.Error()
@@ -415,6 +435,7 @@ func (w *workload) exec(hc *http.Client, n *node, in wsInput, lane int) opRecord
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.waits = append(w.waits, waitRecord{node: n.id, call: call, ret: ret, desc: fmt.Sprintf("%s %s via %s: %s", in.kind, w.m.names[in.ws], n.id, r.detail)})
 	w.stats.ops++
 	if c.problem != "" {
 		w.problems = append(w.problems, fmt.Sprintf("%s via %s at %v: %s", in.kind, n.id, time.Duration(call), c.problem))
