@@ -69,10 +69,15 @@ func (s *Server) deadlines(next http.Handler) http.Handler {
 		if isStream(r.URL.Path) {
 			rc := http.NewResponseController(w)
 			pw := &progressWriter{ResponseWriter: w, rc: rc, every: s.cfg.StreamProgress}
+			var pr *progressReader
 			if r.Body != nil && r.Body != http.NoBody {
-				r.Body = &progressReader{ReadCloser: r.Body, rc: rc, every: s.cfg.StreamProgress}
+				pr = &progressReader{ReadCloser: r.Body, rc: rc, every: s.cfg.StreamProgress}
+				r.Body = pr
 			}
 			next.ServeHTTP(pw, r)
+			if pr != nil {
+				pr.linger()
+			}
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.MaxTimeout)
@@ -120,6 +125,33 @@ type progressReader struct {
 func (p *progressReader) Read(b []byte) (int, error) {
 	_ = p.rc.SetReadDeadline(time.Now().Add(p.every))
 	return p.ReadCloser.Read(b)
+}
+
+// Bounds of progressReader.linger.
+const (
+	lingerTime  = 2 * time.Second
+	lingerBytes = 64 << 20
+)
+
+// linger runs once the handler has answered an upload: it reads and
+// discards what the handler left unread (an early refusal: too large,
+// not a snapshot, not allowed), for at most lingerTime and lingerBytes.
+// A client still sending its body then reads the answer before the
+// connection closes; closing a socket with unread data in it resets the
+// connection, and the reset can destroy the answer before the client
+// has read it (a 413 or 422 would then look like a broken connection).
+func (p *progressReader) linger() {
+	_ = p.rc.Flush()
+	end := time.Now().Add(lingerTime)
+	_ = p.rc.SetReadDeadline(end)
+	buf := make([]byte, 32<<10)
+	for n := 0; n < lingerBytes && time.Now().Before(end); {
+		m, err := p.ReadCloser.Read(buf) // not p.Read: keep the linger deadline
+		n += m
+		if err != nil {
+			return
+		}
+	}
 }
 
 // checkContentType refuses (415) a JSON write whose body is not declared

@@ -243,11 +243,18 @@ func (s *Server) proxyStream(w http.ResponseWriter, r *http.Request) (err error)
 		target += "?" + r.URL.RawQuery
 	}
 	var sent atomic.Bool
-	ctx := httptrace.WithClientTrace(r.Context(), &httptrace.ClientTrace{
+	ctx, cancel := context.WithCancel(r.Context())
+	// Once the leader has answered, stop sending it the rest of the body.
+	defer cancel()
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteHeaders: func() { sent.Store(true) },
 	})
-	body := r.Body
-	if r.ContentLength == 0 {
+	// The transport closes the body it sends; the client's own stays open,
+	// so that what the leader did not read can still be drained here
+	// after its answer (progressReader.linger): closing a connection with
+	// unread data resets it and can destroy the answer.
+	body := io.NopCloser(r.Body)
+	if r.ContentLength == 0 || r.Body == nil {
 		body = http.NoBody
 	}
 	out, err := http.NewRequestWithContext(ctx, r.Method, target, body)

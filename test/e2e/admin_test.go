@@ -268,23 +268,27 @@ func TestAdmin_principalNamespaces(t *testing.T) {
 		want  int
 	}{
 		{"verified email", claims("real-admin", "admin@corp.test", true), http.StatusOK},
-		{"subject is the email", claims("admin@corp.test", "", nil), http.StatusForbidden},
-		{"group is the email", claims("mallory", "", nil, "admin@corp.test"), http.StatusForbidden},
-		{"email_verified false", claims("mallory", "admin@corp.test", false), http.StatusForbidden},
-		{"email_verified missing", claims("mallory", "admin@corp.test", nil), http.StatusForbidden},
-		{"email_verified \"false\"", claims("mallory", "admin@corp.test", "false"), http.StatusForbidden},
+		{"subject is the email", claims("admin@corp.test", "", nil), http.StatusNotFound},
+		{"group is the email", claims("mallory", "", nil, "admin@corp.test"), http.StatusNotFound},
+		{"email_verified false", claims("mallory", "admin@corp.test", false), http.StatusNotFound},
+		{"email_verified missing", claims("mallory", "admin@corp.test", nil), http.StatusNotFound},
+		{"email_verified \"false\"", claims("mallory", "admin@corp.test", "false"), http.StatusNotFound},
 		{"in group admins", claims("carl", "", nil, "admins"), http.StatusOK},
-		{"subject is the prefixed group", claims("group:admins", "", nil), http.StatusForbidden},
+		{"subject is the prefixed group", claims("group:admins", "", nil), http.StatusNotFound},
 		{"user bob", claims("bob", "", nil), http.StatusOK},
-		{"group named bob", claims("eve", "", nil, "bob"), http.StatusForbidden},
-		{"group named user:bob", claims("eve", "", nil, "user:bob"), http.StatusForbidden},
+		{"group named bob", claims("eve", "", nil, "bob"), http.StatusNotFound},
+		{"group named user:bob", claims("eve", "", nil, "user:bob"), http.StatusNotFound},
 	} {
 		r, err := c.as(k.token, http.MethodGet, ws, nil)
 		if err != nil || r.code != k.want {
 			t.Errorf("%s reads secret: %v %v, want %d", k.name, r, err, k.want)
 		}
-		// Only the verified email holds Admin: only it may write.
-		want := http.StatusForbidden
+		// Only the verified email holds Admin: only it may write. A caller
+		// with no role in the workspace cannot see it: 404, as for a missing one.
+		want := http.StatusNotFound
+		if k.want == http.StatusOK {
+			want = http.StatusForbidden // sees it, may not change it
+		}
 		switch k.name {
 		case "verified email":
 			want = http.StatusOK
