@@ -11,10 +11,6 @@ import (
 	"github.com/wsd-dev/wsd/client"
 )
 
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
 // FuzzRequestHeaders sends reads and writes with arbitrary X-Wsd-Min-Index,
 // consistency, Content-Type, forwarding-hops, paging and filter values to
 // a node: every answer is a 2xx, a 4xx or a 503 with the JSON error body,
