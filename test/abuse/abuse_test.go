@@ -39,7 +39,8 @@ var nodeEnv = []string{
 	"WSD_HTTP_READ_HEADER_TIMEOUT=3s",
 	"WSD_HTTP_READ_TIMEOUT=5s",
 	"WSD_HTTP_IDLE_TIMEOUT=10s",
-	"WSD_HTTP_REQUEST_TIMEOUT=10s",
+	"WSD_REQUEST_TIMEOUT=10s",
+	"WSD_MAX_REQUEST_TIMEOUT=10s",
 	"WSD_HTTP_WRITE_TIMEOUT=15s",
 	"WSD_HTTP_STREAM_PROGRESS=5s",
 	"WSD_HTTP_MAX_CONNS=256",
@@ -131,6 +132,9 @@ type probe struct {
 	t    *testing.T
 	s    *testserver.Server
 	http *http.Client
+	// token authenticates the probe's own status reads (the cluster API
+	// needs credentials with authentication on).
+	token string
 }
 
 func (p *probe) fds() int {
@@ -162,7 +166,12 @@ func (p *probe) goroutines() int {
 }
 
 func (p *probe) digest() string {
-	resp, err := p.http.Get(p.s.URL + "/v1/cluster/status")
+	req, err := http.NewRequest(http.MethodGet, p.s.URL+"/v1/cluster/status", nil)
+	if err != nil {
+		p.t.Fatalf("status: %v", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+p.token)
+	resp, err := p.http.Do(req)
 	if err != nil {
 		p.t.Fatalf("status: %v", err)
 	}
@@ -274,7 +283,7 @@ func TestAbuse(t *testing.T) {
 		},
 	}
 
-	p := &probe{t: t, s: s, http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}}
+	p := &probe{t: t, s: s, http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}, token: iss.Token(t, "root", "")}
 	digestBefore := p.digest()
 	fdsBefore, gBefore := p.settle(-1, -1, 20*time.Second)
 
