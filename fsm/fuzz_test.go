@@ -31,6 +31,7 @@ func FuzzValidateName(f *testing.F) {
 func FuzzDecode(f *testing.F) {
 	for _, c := range exampleCommands() {
 		f.Add(mustEncode(f, c))
+		f.Add(mustEncode(f, &fsm.Keyed{Key: "k-1", Principal: "alice", Fingerprint: "fp", Command: c}))
 	}
 	for _, b := range []string{
 		"", "\x01", "\x01\x02\x01", "\x01\x02\x01{}", "\x01\x02\x01null", "\x01\x02\x01{}}", "\x01\x63\x01{}",
