@@ -25,7 +25,10 @@ type Result struct {
 	// Replayed: the entry carried an idempotency key already used for the
 	// same request; nothing was applied and this is the first answer.
 	Replayed bool
-	Err      error
+	// At, on a replay, is the time of the command first applied (the
+	// time a delete answer reports).
+	At  time.Time
+	Err error
 }
 
 // Observer receives apply measurements; the metrics layer implements it.

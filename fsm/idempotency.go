@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Idempotency keys (issue 12).
@@ -156,6 +157,7 @@ type idemRecord struct {
 	Key         string       `json:"key"`
 	Fingerprint string       `json:"fingerprint"`
 	Index       uint64       `json:"index"`
+	At          time.Time    `json:"at"`
 	Created     bool         `json:"created,omitempty"`
 	Workspace   *Workspace   `json:"workspace,omitempty"`
 	Project     *Project     `json:"project,omitempty"`
@@ -192,7 +194,7 @@ func (s *State) applyKeyed(idx uint64, k *Keyed) Result {
 	}
 	r := s.apply(idx, k.Command)
 	rec := &idemRecord{
-		Principal: k.Principal, Key: k.Key, Fingerprint: k.Fingerprint, Index: idx, Created: r.Created,
+		Principal: k.Principal, Key: k.Key, Fingerprint: k.Fingerprint, Index: idx, At: commandAt(k.Command), Created: r.Created,
 		Workspace: r.Workspace, Project: r.Project, Ref: r.Ref, Member: r.Member,
 	}
 	var fe *Error
@@ -206,11 +208,42 @@ func (s *State) applyKeyed(idx uint64, k *Keyed) Result {
 
 // result is the remembered answer, marked as a replay.
 func (rec *idemRecord) result() Result {
-	r := Result{Workspace: rec.Workspace, Project: rec.Project, Ref: rec.Ref, Member: rec.Member, Created: rec.Created, Replayed: true}
+	r := Result{Workspace: rec.Workspace, Project: rec.Project, Ref: rec.Ref, Member: rec.Member, Created: rec.Created, Replayed: true, At: rec.At}
 	if rec.Err != nil {
 		r.Err = &Error{Code: rec.Err.Code, Field: rec.Err.Field, Msg: rec.Err.Msg}
 	}
 	return r
+}
+
+// commandAt is the time decided for c before it was proposed.
+func commandAt(c Command) time.Time {
+	switch c := c.(type) {
+	case *Init:
+		return c.At
+	case *CreateWorkspace:
+		return c.At
+	case *UpdateWorkspace:
+		return c.At
+	case *DeleteWorkspace:
+		return c.At
+	case *AcquireRef:
+		return c.At
+	case *ReleaseRef:
+		return c.At
+	case *CreateProject:
+		return c.At
+	case *UpdateProject:
+		return c.At
+	case *DeleteProject:
+		return c.At
+	case *AddMember:
+		return c.At
+	case *SetMemberRoles:
+		return c.At
+	case *RemoveMember:
+		return c.At
+	}
+	return time.Time{}
 }
 
 func (s *State) putIdem(rec *idemRecord) {
