@@ -308,6 +308,11 @@ func (n *Node) applyLocal(c fsm.Command, timeout time.Duration) (fsm.Result, err
 // whether the entry may already be in the log.
 func mapRaftError(err error, proposed bool) error {
 	switch {
+	case isConfigChangePending(err):
+		// Refused before anything was proposed, proposed or not.
+		return fmt.Errorf("%w: %w", ErrConfigChangePending, err)
+	case isTransferTimeout(err):
+		return fmt.Errorf("%w: %w", ErrTransferTimeout, err)
 	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
 		return ErrNotLeader
 	case errors.Is(err, raft.ErrEnqueueTimeout):
