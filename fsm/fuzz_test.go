@@ -82,6 +82,7 @@ func FuzzReadSnapshot(f *testing.F) {
 	f.Add(snapshotBytes(f, fsm.New(fsm.Options{}).State()))
 	rf, _ := applyOneByOne(f, randomLogs(f, 5, 30))
 	f.Add(snapshotBytes(f, rf.State()))
+	f.Add(snapshotBytes(f, keyedState(f))) // format version 2
 	f.Add(small[:len(small)/2])
 	f.Add([]byte("WSDSNAP\n\x00\x01\xff"))
 	f.Add([]byte{})
