@@ -71,14 +71,21 @@ func (n *Node) ApplyLag() (lag uint64, ok bool) {
 }
 
 // FreshEnough reports whether this node may answer a `default` read from
-// its own state: on the leader always; on a follower only while the leader
-// was heard from within maxStale and this node's applied index is within
-// MaxApplyLag of the commit index the leader last sent. Heartbeats alone
-// are not enough: they keep coming while a follower installs a snapshot,
-// catches up as a new member or is stuck.
+// its own state: on a follower only while the leader was heard from within
+// maxStale and this node's applied index is within MaxApplyLag of the
+// commit index the leader last sent; on the leader once it has committed
+// its barrier of this term (so it holds every entry committed before it
+// became leader: a just restarted or elected leader does not) and is
+// within MaxApplyLag of its commit index. Heartbeats alone are not enough:
+// they keep coming while a follower installs a snapshot, catches up as a
+// new member or is stuck.
 func (n *Node) FreshEnough(maxStale time.Duration) bool {
 	if n.IsLeader() {
-		return true
+		if n.barrierTerm.Load() != n.raft.CurrentTerm() {
+			return false
+		}
+		lag, ok := n.ApplyLag()
+		return ok && lag <= MaxApplyLag
 	}
 	if n.LastContact() > maxStale {
 		return false
