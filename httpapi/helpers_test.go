@@ -319,7 +319,7 @@ func (f *fakeCluster) Leader() (cluster.Peer, bool) {
 func (f *fakeCluster) LastContact() time.Duration { return f.lastContact }
 
 func (f *fakeCluster) FreshEnough(maxStale time.Duration) bool {
-	return f.IsLeader() || (f.lastContact <= maxStale && !f.behind)
+	return !f.behind && (f.IsLeader() || f.lastContact <= maxStale)
 }
 
 func (f *fakeCluster) ReadIndex(context.Context) (uint64, error) {
