@@ -41,8 +41,10 @@ func TestAdmin_raftRefusalsOverHTTP(t *testing.T) {
 	}
 	hs := httptest.NewServer(api.Handler())
 	t.Cleanup(func() { hs.Close(); _ = api.Close() })
-	for _, path := range []string{clusterRestorePath, clusterTransferPath} {
-		r := doURL(t, hs.Client(), http.MethodPost, hs.URL+path, "x")
+	for path, r := range map[string]response{
+		clusterRestorePath:  doURL(t, hs.Client(), http.MethodPost, hs.URL+clusterRestorePath, "x", "Content-Type", "application/octet-stream"),
+		clusterTransferPath: doURL(t, hs.Client(), http.MethodPost, hs.URL+clusterTransferPath, nil),
+	} {
 		if r.code != http.StatusServiceUnavailable || r.header.Get(client.HeaderErrorCode) != codeUnavailable || r.header.Get("Retry-After") == "" {
 			t.Errorf("POST %s: got %s %v, want 503 unavailable with Retry-After", path, r, r.header)
 		}
@@ -53,8 +55,8 @@ func TestAdmin_raftRefusalsOverHTTP(t *testing.T) {
 // change pending) and whose leadership transfers time out.
 type refusingCluster struct{ *fakeCluster }
 
-func (c *refusingCluster) Restore(context.Context, io.Reader) error {
-	return fmt.Errorf("%w: cannot restore snapshot now, wait until the configuration entry at 12 has been applied (have applied 11)", cluster.ErrConfigChangePending)
+func (c *refusingCluster) Restore(context.Context, io.Reader, cluster.RestoreOptions) (cluster.RestoreResult, error) {
+	return cluster.RestoreResult{}, fmt.Errorf("%w: cannot restore snapshot now, wait until the configuration entry at 12 has been applied (have applied 11)", cluster.ErrConfigChangePending)
 }
 
 func (c *refusingCluster) TransferLeadership(context.Context) error {
