@@ -8,30 +8,44 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wsd-dev/wsd/client"
 	"github.com/wsd-dev/wsd/cluster"
 	"github.com/wsd-dev/wsd/fsm"
 )
 
 // Finding 4: a follower that hears heartbeats but lags the leader's commit
-// index sends `default` reads to the leader.
-func TestRead_defaultFromFollowerBehindCommitGoesToLeader(t *testing.T) {
+// index does not answer a `default` read from its own state: it takes the
+// leader's read index first (as a linearizable read does). A fresh one
+// answers at once.
+func TestRead_defaultFromFollowerBehindCommitUsesReadIndex(t *testing.T) {
 	t.Parallel()
 	leader := newTestServer(t)
 	leader.create(t, "on-leader")
-	hs, _ := newFakeServer(t, &fakeCluster{leader: leaderAt(leader.URL), lastContact: time.Millisecond, behind: true})
-	r := doURL(t, hs.Client(), http.MethodGet, hs.URL+base+"/workspaces/on-leader", nil)
-	if r.code != http.StatusOK || r.header.Get(client.HeaderLastContact) != "0" {
-		t.Fatalf("got %s %v: the lagging follower answered itself", r, r.header)
+	for _, behind := range []bool{false, true} {
+		f := followerOf(leader, time.Millisecond)
+		f.behind = behind
+		var calls atomic.Int32
+		readIndex := f.readIndexFn
+		f.readIndexFn = func(ctx context.Context) (uint64, error) { calls.Add(1); return readIndex(ctx) }
+		hs, _ := newFakeServer(t, f)
+		r := doURL(t, hs.Client(), http.MethodGet, hs.URL+base+"/workspaces/on-leader", nil)
+		want := int32(0)
+		if behind {
+			want = 1
+		}
+		if r.code != http.StatusOK || calls.Load() != want {
+			t.Fatalf("behind %v: got %s after %d read index calls, want 200 after %d", behind, r, calls.Load(), want)
+		}
+		// stale reads stay local whatever the lag.
+		calls.Store(0)
+		if r := doURL(t, hs.Client(), http.MethodGet, hs.URL+base+"/workspaces/on-leader?consistency=stale", nil); r.code != http.StatusOK || calls.Load() != 0 {
+			t.Fatalf("stale read: got %s after %d read index calls", r, calls.Load())
+		}
 	}
-	// stale reads stay local.
-	doURL(t, hs.Client(), http.MethodGet, hs.URL+base+"/workspaces/on-leader?consistency=stale", nil).
-		wantError(t, http.StatusNotFound, "not_found", `{"detail":"Workspace 'on-leader' not found"}`)
 }
 
 // A leader behind its own commit index (just restarted or elected)
 // answers a `default` read after its read index, not from whatever it
-// holds, and does not forward it to itself.
+// holds.
 func TestRead_defaultOnLaggingLeaderWaitsForReadIndex(t *testing.T) {
 	t.Parallel()
 	f := &fakeCluster{fsm: fsm.New(fsm.Options{}), isLeader: always(true), behind: true}
@@ -56,9 +70,9 @@ type countingReadIndex struct {
 	calls *atomic.Int32
 }
 
-func (c *countingReadIndex) ReadIndex(ctx context.Context) (uint64, error) {
+func (c *countingReadIndex) LinearizableIndex(ctx context.Context) (uint64, error) {
 	c.calls.Add(1)
-	return c.fakeCluster.ReadIndex(ctx)
+	return c.fakeCluster.LinearizableIndex(ctx)
 }
 
 func TestConfig_maxStaleBelowHeartbeatRefused(t *testing.T) {
