@@ -23,6 +23,7 @@ func TestMain(m *testing.M) {
 		// Node.await): one per proposal in flight at Close, by design.
 		goleak.IgnoreAnyFunction("github.com/wsd-dev/wsd/cluster.(*Node).await.func1"),
 		goleak.IgnoreAnyFunction("github.com/wsd-dev/wsd/cluster.awaitFor.func1"),
+		goleak.IgnoreAnyFunction("github.com/wsd-dev/wsd/cluster.(*Node).propose.func1"),
 	)
 }
 

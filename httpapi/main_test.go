@@ -16,5 +16,6 @@ func TestMain(m *testing.M) {
 		// cluster.Node.await): one per proposal in flight at Close.
 		goleak.IgnoreAnyFunction("github.com/wsd-dev/wsd/cluster.(*Node).await.func1"),
 		goleak.IgnoreAnyFunction("github.com/wsd-dev/wsd/cluster.awaitFor.func1"),
+		goleak.IgnoreAnyFunction("github.com/wsd-dev/wsd/cluster.(*Node).propose.func1"),
 	)
 }
