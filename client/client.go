@@ -3,6 +3,8 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,6 +55,14 @@ type Config struct {
 	// RetryBackoff is the first delay between attempts, doubled after each
 	// (up to 2s). Zero means DefaultRetryBackoff.
 	RetryBackoff time.Duration
+	// NoIdempotencyKeys stops the client from sending an Idempotency-Key
+	// with every write. With keys (the default) a write whose outcome is
+	// unknown (lost answer, 503 outcome_unknown) is repeated with the same
+	// key, and the server answers a repeat of an applied write with its
+	// first answer instead of applying it twice. Without keys such a write
+	// is never repeated. Servers older than idempotency keys ignore the
+	// header: set this when talking to them.
+	NoIdempotencyKeys bool
 }
 
 // DefaultConfig returns a Config for a node on localhost:8080. It reads no
@@ -108,6 +118,7 @@ type Client struct {
 	userAgent    string
 	maxRetries   int
 	backoff      time.Duration
+	noKeys       bool
 
 	mu        sync.Mutex
 	endpoints []string
@@ -127,6 +138,7 @@ func New(cfg Config) (*Client, error) {
 		userAgent:  cfg.UserAgent,
 		maxRetries: cfg.MaxRetries,
 		backoff:    cfg.RetryBackoff,
+		noKeys:     cfg.NoIdempotencyKeys,
 	}
 	for _, ep := range cfg.Endpoints {
 		n, _ := normalizeEndpoint(ep)
@@ -232,6 +244,9 @@ type call struct {
 	// read marks a call that changes nothing and may be repeated freely.
 	read bool
 	opts readOptions
+	// key is the write's idempotency key, the same on every attempt; ""
+	// for reads and when keys are off.
+	key string
 }
 
 // do runs cl with the retry policy and decodes a 2xx body into out (when
@@ -247,6 +262,9 @@ func (c *Client) do(ctx context.Context, cl call, out any) (int, error) {
 			return 0, fmt.Errorf("client: encode request: %w", err)
 		}
 		body = b
+	}
+	if !cl.read && !c.noKeys && cl.key == "" {
+		cl.key = newIdempotencyKey()
 	}
 	for attempt := 0; ; attempt++ {
 		ep, pos := c.endpoint()
@@ -305,10 +323,13 @@ func sendJSON[T any](ctx context.Context, c *Client, method, path string, body a
 // again, whether to move to the next endpoint first, and how long to wait.
 //
 // Reads are repeated after any transport error and after a 503. Writes are
-// repeated only when they certainly did not reach a server (the connection
-// was never established or no byte of the request was written) or when the
+// repeated when they certainly did not reach a server (the connection was
+// never established or no byte of the request was written) or when the
 // server said, with code no_leader or unavailable, that it did not apply
-// them. A write whose outcome is unknown is never repeated.
+// them. A write whose outcome is unknown (the answer was lost, or 503
+// outcome_unknown) is repeated only when it carries an idempotency key: the
+// server then applies it at most once and answers a repeat with the first
+// answer.
 func (c *Client) classify(cl call, err error, attempt int) (retry, switchEndpoint bool, wait time.Duration) {
 	backoff := c.backoff << min(attempt, 16)
 	if backoff > maxBackoff || backoff <= 0 {
@@ -316,7 +337,7 @@ func (c *Client) classify(cl call, err error, attempt int) (retry, switchEndpoin
 	}
 	var te *transportError
 	if errors.As(err, &te) {
-		retry = cl.read || !te.sent
+		retry = cl.read || !te.sent || cl.key != ""
 		// Try every endpoint once before backing off.
 		if (attempt+1)%c.numEndpoints() != 0 {
 			backoff = 0
@@ -327,7 +348,7 @@ func (c *Client) classify(cl call, err error, attempt int) (retry, switchEndpoin
 	if !errors.As(err, &se) || se.StatusCode != http.StatusServiceUnavailable {
 		return false, false, 0
 	}
-	retry = cl.read || se.Code == CodeNoLeader || se.Code == CodeUnavailable
+	retry = cl.read || se.Code == CodeNoLeader || se.Code == CodeUnavailable || (cl.key != "" && se.Code == CodeOutcomeUnknown)
 	if se.RetryAfter > 0 {
 		backoff = min(se.RetryAfter, maxRetryAfter)
 	}
@@ -380,6 +401,9 @@ func (c *Client) attempt(ctx context.Context, ep string, cl call, body []byte, o
 	}
 	if t, ok := headerTimeout(ctx, c.hc.Timeout, time.Now()); ok {
 		req.Header.Set(HeaderTimeout, t)
+	}
+	if cl.key != "" {
+		req.Header.Set(HeaderIdempotencyKey, cl.key)
 	}
 	if cl.read {
 		minIdx := max(c.LastIndex(), cl.opts.minIndex)
@@ -439,6 +463,13 @@ func withSentTrace(ctx context.Context, sent *atomic.Bool) context.Context {
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteHeaders: func() { sent.Store(true) },
 	})
+}
+
+// newIdempotencyKey returns a random key: 128 bits, hex.
+func newIdempotencyKey() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:])
 }
 
 // isDialError reports whether err happened while connecting, before any

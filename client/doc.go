@@ -73,14 +73,19 @@
 // context.
 //
 // Reads (GET) are repeated after any transport failure and any 503.
-// Writes are repeated only when they certainly were not applied: the
-// connection could not be made or no byte of the request was written, or
-// the server answered 503 with code no_leader or unavailable. A write that
-// may have reached a server — the connection broke after sending, the
-// context expired while waiting, or the server answered outcome_unknown —
-// is never repeated and fails with ErrOutcomeUnknown, so every write is
-// applied at most once per call. AcquireRef is idempotent and may be
-// called again by the caller; for other writes, read the state first.
+// Every write carries a random Idempotency-Key, the same on each attempt
+// of one call; the server applies a key at most once (per caller, for a
+// bounded time and number of keys) and answers a repeat with the first
+// answer (header X-Wsd-Idempotent-Replay). So a write is repeated when it
+// certainly was not applied (the connection could not be made, no byte of
+// the request was written, or 503 no_leader or unavailable) and also when
+// its outcome is unknown (the connection broke after sending, or 503
+// outcome_unknown): a create retried after a lost answer gets its 201,
+// not a 409. Only when the attempts run out, or the context ends while
+// waiting, does a write fail with ErrOutcomeUnknown. With
+// Config.NoIdempotencyKeys (servers older than idempotency keys) a write
+// whose outcome is unknown is never repeated, so it is applied at most
+// once per call; read the state before repeating it.
 //
 // # Deadlines
 //

@@ -74,9 +74,15 @@ func deadEndpoint(t *testing.T) string {
 
 func newClient(t *testing.T, endpoints ...string) *client.Client {
 	t.Helper()
+	return newClientWith(t, func(*client.Config) {}, endpoints...)
+}
+
+func newClientWith(t *testing.T, mod func(*client.Config), endpoints ...string) *client.Client {
+	t.Helper()
 	cfg := client.DefaultConfig()
 	cfg.Endpoints = endpoints
 	cfg.RetryBackoff = 10 * time.Millisecond
+	mod(&cfg)
 	c, err := client.New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -198,13 +204,15 @@ func TestClient_retryOn503(t *testing.T) {
 		wantCalls  int
 		wantErr    error
 		retryAfter string
+		noKeys     bool
 	}{
-		{"read, no code", "", false, 2, nil, ""},
-		{"read, outcome unknown code", client.CodeOutcomeUnknown, false, 2, nil, ""},
-		{"write, no leader", client.CodeNoLeader, true, 2, nil, "1"},
-		{"write, unavailable", client.CodeUnavailable, true, 2, nil, ""},
-		{"write, outcome unknown", client.CodeOutcomeUnknown, true, 1, client.ErrOutcomeUnknown, ""},
-		{"write, no code", "", true, 1, client.ErrUnavailable, ""},
+		{"read, no code", "", false, 2, nil, "", false},
+		{"read, outcome unknown code", client.CodeOutcomeUnknown, false, 2, nil, "", false},
+		{"write, no leader", client.CodeNoLeader, true, 2, nil, "1", false},
+		{"write, unavailable", client.CodeUnavailable, true, 2, nil, "", false},
+		{"write without key, outcome unknown", client.CodeOutcomeUnknown, true, 1, client.ErrOutcomeUnknown, "", true},
+		{"write with key, outcome unknown", client.CodeOutcomeUnknown, true, 2, nil, "", false},
+		{"write, no code", "", true, 1, client.ErrUnavailable, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,7 +227,7 @@ func TestClient_retryOn503(t *testing.T) {
 				}
 				writeJSON(w, http.StatusCreated, workspace("a"))
 			})
-			c := newClient(t, f.URL)
+			c := newClientWith(t, func(c *client.Config) { c.NoIdempotencyKeys = tt.noKeys }, f.URL)
 			start := time.Now()
 			var err error
 			if tt.write {
@@ -305,7 +313,8 @@ func TestClient_maxRetries(t *testing.T) {
 }
 
 // A connection that breaks after the request was sent leaves a write's
-// outcome unknown: it must not be repeated. A read is repeated.
+// outcome unknown: without an idempotency key it must not be repeated;
+// with one it is repeated with the same key. A read is repeated.
 func TestClient_connectionLostAfterSend(t *testing.T) {
 	var n atomic.Int32
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
@@ -318,9 +327,9 @@ func TestClient_connectionLostAfterSend(t *testing.T) {
 		}
 		writeJSON(w, http.StatusOK, workspace("a"))
 	})
-	t.Run("write", func(t *testing.T) {
+	t.Run("write without key", func(t *testing.T) {
 		n.Store(0)
-		c := newClient(t, f.URL)
+		c := newClientWith(t, func(c *client.Config) { c.NoIdempotencyKeys = true }, f.URL)
 		_, err := c.CreateWorkspace(ctxT(t), "a")
 		if !errors.Is(err, client.ErrOutcomeUnknown) {
 			t.Fatalf("err = %v, want ErrOutcomeUnknown", err)
@@ -330,6 +339,22 @@ func TestClient_connectionLostAfterSend(t *testing.T) {
 		}
 		if got := n.Load(); got != 1 {
 			t.Errorf("server got %d requests, want 1 (no retry)", got)
+		}
+	})
+	t.Run("write with key", func(t *testing.T) {
+		n.Store(0)
+		before := len(f.requests())
+		c := newClient(t, f.URL)
+		if _, err := c.CreateWorkspace(ctxT(t), "a"); err != nil {
+			t.Fatalf("err = %v, want success after a retry with the same key", err)
+		}
+		reqs := f.requests()[before:]
+		if len(reqs) != 2 {
+			t.Fatalf("server got %d requests, want 2", len(reqs))
+		}
+		k1, k2 := reqs[0].Header.Get(client.HeaderIdempotencyKey), reqs[1].Header.Get(client.HeaderIdempotencyKey)
+		if k1 == "" || k1 != k2 {
+			t.Fatalf("keys %q and %q, want one non-empty key on both attempts", k1, k2)
 		}
 	})
 	t.Run("read", func(t *testing.T) {

@@ -166,6 +166,14 @@ const (
 	// of seconds ("2.5"). The server answers within it (clamped to its
 	// bounds) and never proposes a write after it.
 	HeaderTimeout = "X-Wsd-Timeout"
+	// HeaderIdempotencyKey on a write names it: a retry with the same key
+	// and the same request gets the first answer instead of applying
+	// twice (1 to 128 of A-Z a-z 0-9 - _ . : + / =; scoped per caller).
+	HeaderIdempotencyKey = "Idempotency-Key"
+	// HeaderIdempotentReplay is "true" on the answer to a write that was
+	// not applied again because its idempotency key was already used for
+	// the same request: the answer is the first one.
+	HeaderIdempotentReplay = "X-Wsd-Idempotent-Replay"
 )
 
 // BasePath is the prefix of every entity API path.

@@ -127,7 +127,16 @@ func (n *Node) Restore(ctx context.Context, r io.Reader, opts RestoreOptions) (R
 	go func() { pw.CloseWithError(st.WriteSnapshotAt(pw, at)) }()
 	// raft installs the snapshot at max(meta.Index, its last index) + 1.
 	meta := &raft.SnapshotMeta{Version: raft.SnapshotVersionMax, Size: int64(size), Index: at - 1}
-	err = n.raft.Restore(meta, pr, timeoutFrom(ctx, time.Minute))
+	// raft.Restore waits on its own futures, which raft leaves unanswered
+	// if it shuts down meanwhile: wait for it in a goroutine, bounded by the
+	// node's stop signal (see await).
+	done := make(chan error, 1)
+	go func() { done <- n.raft.Restore(meta, pr, timeoutFrom(ctx, time.Minute)) }()
+	select {
+	case err = <-done:
+	case <-n.stop:
+		err = raft.ErrRaftShutdown
+	}
 	pr.CloseWithError(io.ErrClosedPipe) // unblocks the writer if raft stopped reading
 	if err != nil {
 		return RestoreResult{}, mapRaftError(err, true)

@@ -32,6 +32,13 @@
 //     or after the restore never names the state from before it.
 //   - Raft append pipelining is off (MaxRPCsInFlight 1, transport.go), see
 //     hashicorp/raft#612.
+//   - Every wait on a raft future is bounded by the node's stop signal
+//     (Node.await): raft leaves futures queued at shutdown unanswered.
+//     Close is bounded too (closeTransferWait, closeRaftWait: about 10 s).
+//   - Ready and FreshEnough measure lag honestly: the applied index the
+//     FSM really holds against the commit index the leader last sent
+//     (commitTap), never heartbeats alone; Ready also waits for the last
+//     entry the log held at Open. MaxApplyLag is the tolerated lag.
 //
 // # The peer service
 //

@@ -22,4 +22,12 @@ var (
 	// ErrOnlyVoter: the operation would leave the cluster without a voter
 	// (the only voter cannot leave, nor hand leadership to anyone).
 	ErrOnlyVoter = errors.New("this node is the only voter of its cluster")
+	// ErrConfigChangePending: a change of the cluster's membership is
+	// being committed, and raft refuses a restore (or snapshot) until it
+	// is. Nothing was done; retry shortly.
+	ErrConfigChangePending = errors.New("a cluster membership change is being committed")
+	// ErrTransferTimeout: the chosen voter did not take leadership within
+	// raft's election timeout. This node stayed (or may soon stop being)
+	// leader; nothing else changed. Retry shortly.
+	ErrTransferTimeout = errors.New("leadership transfer timed out")
 )

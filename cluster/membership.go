@@ -115,7 +115,7 @@ func (n *Node) bootstrapLoop(ctx context.Context) {
 			continue
 		}
 		sort.Slice(servers, func(i, j int) bool { return servers[i].ID < servers[j].ID })
-		err := n.raft.BootstrapCluster(raft.Configuration{Servers: servers}).Error()
+		err := n.await(ctx, n.raft.BootstrapCluster(raft.Configuration{Servers: servers}))
 		if err != nil {
 			n.cfg.Logger.Warn("bootstrap failed", "err", err)
 			if n.hasRaftState() {
@@ -202,7 +202,7 @@ func (n *Node) reconcileOnce() {
 		if n.removed.recent(id) {
 			continue
 		}
-		err := n.raft.AddNonvoter(raft.ServerID(id), raft.ServerAddress(m.meta.RaftAddr), 0, 5*time.Second).Error()
+		err := n.await(n.ctx, n.raft.AddNonvoter(raft.ServerID(id), raft.ServerAddress(m.meta.RaftAddr), 0, 5*time.Second))
 		if err != nil {
 			n.cfg.Logger.Warn("adding server failed", "id", id, "err", err)
 			continue

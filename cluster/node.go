@@ -26,7 +26,15 @@ type Node struct {
 	fsm   *fsm.FSM
 	raft  *raft.Raft
 	store *raftboltdb.BoltStore
+	logs  raft.LogStore
 	trans *raft.NetworkTransport
+	tap   *commitTap // wraps trans; raft uses it
+
+	// startIndex and startTerm are the last entry of the log at Open: the
+	// node is not ready before it has applied it (see Ready).
+	startIndex uint64
+	startTerm  uint64
+	startDone  atomic.Bool
 
 	// barrierTerm is the term in which this node, as leader, has committed
 	// a barrier: from then on its FSM holds every entry committed before it
@@ -111,6 +119,8 @@ func Open(cfg Config, f *fsm.FSM) (*Node, error) {
 		return nil, err
 	}
 	n.trans = trans
+	n.tap = newCommitTap(trans)
+	n.logs = logs
 
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(cfg.NodeID)
@@ -129,16 +139,21 @@ func Open(cfg Config, f *fsm.FSM) (*Node, error) {
 		n.closeStores()
 		return nil, err
 	}
-	r, err := raft.NewRaft(rc, f, logs, store, snaps, trans)
+	r, err := raft.NewRaft(rc, f, logs, store, snaps, n.tap)
 	if err != nil {
 		n.closeStores()
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
 	n.raft = r
+	n.startIndex = r.LastIndex()
+	var last raft.Log
+	if err := logs.GetLog(n.startIndex, &last); err == nil {
+		n.startTerm = last.Term
+	}
 	if !hasState && cfg.BootstrapExpect == 1 {
-		err := r.BootstrapCluster(raft.Configuration{Servers: []raft.Server{{
+		err := n.await(context.Background(), r.BootstrapCluster(raft.Configuration{Servers: []raft.Server{{
 			ID: rc.LocalID, Address: raft.ServerAddress(cfg.AdvertiseRaft), Suffrage: raft.Voter,
-		}}}).Error()
+		}}}))
 		if err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
 			n.Close()
 			return nil, fmt.Errorf("bootstrap: %w", err)
@@ -176,7 +191,9 @@ func Open(cfg Config, f *fsm.FSM) (*Node, error) {
 }
 
 func (n *Node) closeStores() {
-	if n.trans != nil {
+	if n.tap != nil {
+		n.tap.Close()
+	} else if n.trans != nil {
 		n.trans.Close()
 	}
 	n.store.Close()
@@ -262,7 +279,9 @@ func (n *Node) ensureBarrier() error {
 	if n.barrierTerm.Load() == term {
 		return nil
 	}
-	if err := n.raft.Barrier(n.cfg.ApplyTimeout).Error(); err != nil {
+	ctx, cancel := context.WithTimeout(n.ctx, n.cfg.ApplyTimeout)
+	defer cancel()
+	if err := n.await(ctx, n.raft.Barrier(n.cfg.ApplyTimeout)); err != nil {
 		return mapRaftError(err, false)
 	}
 	n.barrierTerm.Store(term)
@@ -275,7 +294,7 @@ func (n *Node) applyLocal(c fsm.Command, timeout time.Duration) (fsm.Result, err
 		return fsm.Result{}, err
 	}
 	f := n.raft.Apply(data, timeout)
-	if err := f.Error(); err != nil {
+	if err := n.await(context.Background(), f); err != nil {
 		return fsm.Result{}, mapRaftError(err, true)
 	}
 	r, ok := f.Response().(fsm.Result)
@@ -289,6 +308,11 @@ func (n *Node) applyLocal(c fsm.Command, timeout time.Duration) (fsm.Result, err
 // whether the entry may already be in the log.
 func mapRaftError(err error, proposed bool) error {
 	switch {
+	case isConfigChangePending(err):
+		// Refused before anything was proposed, proposed or not.
+		return fmt.Errorf("%w: %w", ErrConfigChangePending, err)
+	case isTransferTimeout(err):
+		return fmt.Errorf("%w: %w", ErrTransferTimeout, err)
 	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
 		return ErrNotLeader
 	case errors.Is(err, raft.ErrEnqueueTimeout):
@@ -353,17 +377,13 @@ func (n *Node) ReadIndex(ctx context.Context) (uint64, error) {
 		return 0, err
 	}
 	idx := n.fsm.State().Index()
-	done := make(chan error, 1)
-	go func() { done <- n.raft.VerifyLeader().Error() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			return 0, mapRaftError(err, false)
+	if err := n.await(ctx, n.raft.VerifyLeader()); err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return 0, ErrNoLeader
 		}
-		return idx, nil
-	case <-ctx.Done():
-		return 0, ErrNoLeader
+		return 0, mapRaftError(err, false)
 	}
+	return idx, nil
 }
 
 // WaitApplied waits until the local FSM has applied idx.
@@ -371,27 +391,13 @@ func (n *Node) WaitApplied(ctx context.Context, idx uint64) (*fsm.State, error) 
 	return n.fsm.WaitForIndex(ctx, idx)
 }
 
-// Ready reports whether the node can serve: a leader is known and this
-// node has applied up to (nearly) the commit index it knows.
-func (n *Node) Ready() bool {
-	if _, ok := n.Leader(); !ok {
-		return false
-	}
-	if !n.fsm.State().Initialized() {
-		return false
-	}
-	return n.raft.AppliedIndex()+readyLag >= n.raft.CommitIndex()
-}
-
-const readyLag = 64
-
 // RemoveServer (leader only) removes a server from the raft configuration.
 func (n *Node) RemoveServer(ctx context.Context, id string) error {
 	if !n.IsLeader() {
 		return ErrNotLeader
 	}
 	n.removed.add(id)
-	if err := n.raft.RemoveServer(raft.ServerID(id), 0, timeoutFrom(ctx, 10*time.Second)).Error(); err != nil {
+	if err := n.await(ctx, n.raft.RemoveServer(raft.ServerID(id), 0, timeoutFrom(ctx, 10*time.Second))); err != nil {
 		return mapRaftError(err, false)
 	}
 	n.cfg.Logger.Info("removed server", "id", id)
@@ -407,7 +413,7 @@ func (n *Node) TransferLeadership(ctx context.Context) error {
 	if n.voters() <= 1 {
 		return ErrOnlyVoter
 	}
-	if err := n.raft.LeadershipTransfer().Error(); err != nil {
+	if err := n.await(ctx, n.raft.LeadershipTransfer()); err != nil {
 		return mapRaftError(err, false)
 	}
 	return nil
@@ -435,11 +441,24 @@ func (n *Node) voters() int {
 	return c
 }
 
+// Shutdown budgets. Close never waits longer than their sum plus the
+// gossip leave (1 s): about 10 s in the worst case, well inside the 30 s a
+// container runtime allows between SIGTERM and SIGKILL. Mid-election there
+// is no leader to hand over from and the first step is skipped.
+const (
+	// closeTransferWait bounds the leadership hand-over of a leader.
+	closeTransferWait = 3 * time.Second
+	// closeRaftWait bounds raft's shutdown, and then separately the
+	// node's own goroutines.
+	closeRaftWait = 3 * time.Second
+)
+
 // Close stops the node gracefully: a leader with peers hands leadership
 // over first, then the node leaves gossip (peers see it left, not failed)
 // and raft stops. The raft state stays on disk: a restart resumes and
 // rejoins; the leader only removes a server gone longer than
-// DeadServerTimeout.
+// DeadServerTimeout. Every step is bounded (see closeTransferWait): Close
+// returns even if raft leaves a future unanswered.
 func (n *Node) Close() error {
 	n.closeMu.Lock()
 	defer n.closeMu.Unlock()
@@ -448,9 +467,11 @@ func (n *Node) Close() error {
 	}
 	n.closed = true
 	if n.raft != nil && n.IsLeader() && n.voters() > 1 {
-		if err := n.raft.LeadershipTransfer().Error(); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), closeTransferWait)
+		if err := n.await(ctx, n.raft.LeadershipTransfer()); err != nil {
 			n.cfg.Logger.Warn("leadership transfer on shutdown failed", "err", err)
 		}
+		cancel()
 	}
 	n.cancel()
 	close(n.stop)
@@ -460,11 +481,15 @@ func (n *Node) Close() error {
 	}
 	var err error
 	if n.raft != nil {
-		err = n.raft.Shutdown().Error()
+		if err = awaitFor(n.raft.Shutdown(), closeRaftWait); errors.Is(err, errWaitTimedOut) {
+			n.cfg.Logger.Warn("raft did not stop in time; closing its transport and store under it", "wait", closeRaftWait)
+		}
 	}
-	n.wg.Wait()
+	if !waitGroupFor(&n.wg, closeRaftWait) {
+		n.cfg.Logger.Warn("node goroutines did not stop in time", "wait", closeRaftWait)
+	}
 	n.peer.close()
-	n.trans.Close()
+	n.tap.Close()
 	if cerr := n.store.Close(); err == nil {
 		err = cerr
 	}

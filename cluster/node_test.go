@@ -19,6 +19,11 @@ func TestMain(m *testing.M) {
 		// bolt and raft's transport stop asynchronously after Close.
 		goleak.IgnoreTopFunction("github.com/hashicorp/raft.(*NetworkTransport).listen"),
 		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
+		// A waiter on a raft future that raft abandoned at shutdown (see
+		// Node.await): one per proposal in flight at Close, by design.
+		goleak.IgnoreAnyFunction("github.com/wsd-dev/wsd/cluster.(*Node).await.func1"),
+		goleak.IgnoreAnyFunction("github.com/wsd-dev/wsd/cluster.awaitFor.func1"),
+		goleak.IgnoreAnyFunction("github.com/wsd-dev/wsd/cluster.(*Node).propose.func1"),
 	)
 }
 

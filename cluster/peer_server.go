@@ -89,7 +89,11 @@ type peerApplyReply struct {
 	Project   *fsm.Project     `json:"project,omitempty"`
 	Member    *fsm.RoleBinding `json:"member,omitempty"`
 	Created   bool             `json:"created,omitempty"`
-	Err       *peerFSMError    `json:"err,omitempty"`
+	// Replayed and At: the answer is the first one of an idempotency key
+	// (fsm.Keyed) and its command's time.
+	Replayed bool          `json:"replayed,omitempty"`
+	At       time.Time     `json:"at,omitzero"`
+	Err      *peerFSMError `json:"err,omitempty"`
 }
 
 // peerFSMError is a domain refusal (*fsm.Error) on the wire.
@@ -100,7 +104,7 @@ type peerFSMError struct {
 }
 
 func toApplyReply(r fsm.Result) peerApplyReply {
-	out := peerApplyReply{Index: r.Index, Workspace: r.Workspace, Ref: r.Ref, Project: r.Project, Member: r.Member, Created: r.Created}
+	out := peerApplyReply{Index: r.Index, Workspace: r.Workspace, Ref: r.Ref, Project: r.Project, Member: r.Member, Created: r.Created, Replayed: r.Replayed, At: r.At}
 	if r.Err != nil {
 		var fe *fsm.Error
 		if errors.As(r.Err, &fe) {
@@ -115,7 +119,7 @@ func toApplyReply(r fsm.Result) peerApplyReply {
 }
 
 func (a peerApplyReply) result() fsm.Result {
-	r := fsm.Result{Index: a.Index, Workspace: a.Workspace, Ref: a.Ref, Project: a.Project, Member: a.Member, Created: a.Created}
+	r := fsm.Result{Index: a.Index, Workspace: a.Workspace, Ref: a.Ref, Project: a.Project, Member: a.Member, Created: a.Created, Replayed: a.Replayed, At: a.At}
 	if a.Err != nil {
 		if a.Err.Code == "" {
 			r.Err = errors.New(a.Err.Msg)

@@ -301,7 +301,13 @@ func newCommand(t CommandType, v uint8) Command {
 //	byte 1   command type, with IgnoreUnknownFlag possibly set
 //	byte 2   command version
 //	byte 3.. JSON payload
+//
+// A write carrying an idempotency key (*Keyed) is written in envelope
+// version 2 instead; see encodeKeyed.
 func Encode(c Command) ([]byte, error) {
+	if k, ok := c.(*Keyed); ok {
+		return encodeKeyed(k)
+	}
 	t := c.Type()
 	v := versions[t]
 	if v == 0 {
@@ -325,8 +331,8 @@ type UnknownCommandError struct {
 }
 
 func (e *UnknownCommandError) Error() string {
-	return fmt.Sprintf("fsm: log entry with envelope %d, command %s version %d is not understood by this binary (it knows envelope %d, %s version %d)",
-		e.Envelope, e.Type&^IgnoreUnknownFlag, e.Version, EnvelopeVersion, e.Type&^IgnoreUnknownFlag, versions[e.Type&^IgnoreUnknownFlag])
+	return fmt.Sprintf("fsm: log entry with envelope %d, command %s version %d is not understood by this binary (it knows envelopes %d and %d, %s version %d)",
+		e.Envelope, e.Type&^IgnoreUnknownFlag, e.Version, EnvelopeVersion, KeyedEnvelopeVersion, e.Type&^IgnoreUnknownFlag, versions[e.Type&^IgnoreUnknownFlag])
 }
 
 // Ignorable reports whether the entry was marked safe to skip.
@@ -340,6 +346,9 @@ func Decode(b []byte) (Command, error) {
 		return nil, fmt.Errorf("fsm: decode: entry of %d bytes is shorter than the 3-byte header", len(b))
 	}
 	env, t, v := b[0], CommandType(b[1]), b[2]
+	if env == KeyedEnvelopeVersion {
+		return decodeKeyed(b)
+	}
 	if env != EnvelopeVersion {
 		return nil, &UnknownCommandError{Envelope: env, Type: t, Version: v}
 	}

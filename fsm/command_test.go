@@ -116,7 +116,7 @@ func TestDecode_refused(t *testing.T) {
 		{"unknown type ignorable", []byte("\x01\xe3\x01{}"), true, true},
 		{"newer version of a known type", append([]byte{1, byte(fsm.CreateWorkspaceType), next}, payload...), true, false},
 		{"version zero", append([]byte{1, byte(fsm.CreateWorkspaceType), 0}, payload...), true, false},
-		{"newer envelope", append([]byte{2, byte(fsm.CreateWorkspaceType), 1}, payload...), true, false},
+		{"newer envelope", append([]byte{3, byte(fsm.CreateWorkspaceType), 1}, payload...), true, false},
 		{"envelope zero", append([]byte{0, byte(fsm.CreateWorkspaceType), 1}, payload...), true, false},
 		{"unknown field", []byte("\x01\x02\x01" + strings.Replace(payload, `"name"`, `"surprise":1,"name"`, 1)), false, false},
 		{"not json", []byte("\x01\x02\x01not json"), false, false},
@@ -210,7 +210,7 @@ func TestFSM_Apply_ignorableUnknown(t *testing.T) {
 	}{
 		{"unknown type", []byte("\x01\xe3\x01{\"whatever\":true}")},
 		{"unknown type, newer version", []byte("\x01\xe3\x09anything")},
-		{"newer envelope", []byte("\x02\xe3\x01")},
+		{"newer envelope", []byte("\x03\xe3\x01")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

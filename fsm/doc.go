@@ -9,6 +9,14 @@
 //     type, command version, JSON payload). Type numbers only grow. An entry
 //     this binary does not understand stops the node, unless the writer
 //     marked it IgnoreUnknownFlag, so a node never guesses and diverges.
+//     A write carrying an idempotency key (Keyed) is envelope version 2,
+//     used only when a key is present, so a node that knows only envelope
+//     1 refuses it rather than apply it without its once-only guarantee.
+//   - Idempotency keys are remembered per (principal, key) with the answer
+//     they got, for IdempotencyWindow log entries and at most
+//     IdempotencyKeys of them; eviction depends on log indexes only, so
+//     every replica forgets the same keys at the same entry. Snapshots
+//     holding keys are format version 2; without keys, version 1 as before.
 //   - Domain failures (not found, already exists, not empty, built-in,
 //     invalid) are returned as *Error values inside Result; a refused
 //     command changes nothing because every precondition is checked before

@@ -22,7 +22,13 @@ type Result struct {
 	Project   *Project
 	Member    *RoleBinding
 	Created   bool
-	Err       error
+	// Replayed: the entry carried an idempotency key already used for the
+	// same request; nothing was applied and this is the first answer.
+	Replayed bool
+	// At, on a replay, is the time of the command first applied (the
+	// time a delete answer reports).
+	At  time.Time
+	Err error
 }
 
 // Observer receives apply measurements; the metrics layer implements it.
@@ -162,6 +168,8 @@ func (s *State) apply(idx uint64, c Command) Result {
 		return s.applyRemoveMember(idx, c)
 	case *Restored:
 		return s.applyRestored(idx, c)
+	case *Keyed:
+		return s.applyKeyed(idx, c)
 	}
 	panic(fmt.Sprintf("wsd: no apply function for %T", c))
 }

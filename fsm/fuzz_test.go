@@ -31,6 +31,7 @@ func FuzzValidateName(f *testing.F) {
 func FuzzDecode(f *testing.F) {
 	for _, c := range exampleCommands() {
 		f.Add(mustEncode(f, c))
+		f.Add(mustEncode(f, &fsm.Keyed{Key: "k-1", Principal: "alice", Fingerprint: "fp", Command: c}))
 	}
 	for _, b := range []string{
 		"", "\x01", "\x01\x02\x01", "\x01\x02\x01{}", "\x01\x02\x01null", "\x01\x02\x01{}}", "\x01\x63\x01{}",
@@ -81,6 +82,7 @@ func FuzzReadSnapshot(f *testing.F) {
 	f.Add(snapshotBytes(f, fsm.New(fsm.Options{}).State()))
 	rf, _ := applyOneByOne(f, randomLogs(f, 5, 30))
 	f.Add(snapshotBytes(f, rf.State()))
+	f.Add(snapshotBytes(f, keyedState(f))) // format version 2
 	f.Add(small[:len(small)/2])
 	f.Add([]byte("WSDSNAP\n\x00\x01\xff"))
 	f.Add([]byte{})

@@ -13,28 +13,38 @@ import (
 	"io"
 )
 
-// Snapshot stream format, version 1:
+// Snapshot stream format, version 1 (and 2):
 //
 //	magic    8 bytes  "WSDSNAP\n"
 //	version  2 bytes  big endian, SnapshotVersion
 //	records  kind (1 byte), payload length (uvarint), JSON payload
 //	         the first record is recMeta; then every workspace, project,
 //	         reference and role binding in key order
+//	         (version 2 only: then every remembered idempotency key,
+//	         recIdem, in (principal, key) order)
 //	trailer  kind recEnd, then the SHA-256 of every byte up to and
 //	         including recEnd
 //
 // The format is streamed in both directions: neither side holds the whole
 // snapshot in one buffer. Records are written in key order and JSON objects
 // have a fixed field order, so one state always yields the same bytes.
+//
+// Version 2 only adds recIdem records and the meta's "keys" count. A state
+// that remembers no idempotency key is written as version 1, byte for
+// byte as before; one that does is version 2, which a binary reading only
+// version 1 refuses.
 const (
 	snapshotMagic   = "WSDSNAP\n"
-	SnapshotVersion = 1
+	SnapshotVersion = 2
+	// snapshotVersionNoKeys is written when no key is remembered.
+	snapshotVersionNoKeys = 1
 
 	recMeta      byte = 1
 	recWorkspace byte = 2
 	recRef       byte = 3
 	recRole      byte = 4
 	recProject   byte = 5
+	recIdem      byte = 6
 	recEnd       byte = 0xFF
 
 	maxRecordLen = 1 << 20
@@ -47,6 +57,7 @@ type snapshotMeta struct {
 	Projects    int    `json:"projects"`
 	Refs        int    `json:"refs"`
 	Roles       int    `json:"roles"`
+	Keys        int    `json:"keys,omitempty"`
 }
 
 // ErrSnapshotCorrupt wraps every reason a snapshot stream is refused.
@@ -97,16 +108,22 @@ func (s *State) WriteSnapshot(w io.Writer) error {
 func (s *State) writeSnapshot(w io.Writer, index uint64) error {
 	sw := &snapshotWriter{w: bufio.NewWriterSize(w, 64<<10), h: sha256.New()}
 	sw.enc = json.NewEncoder(&sw.body)
+	version := snapshotVersionNoKeys
+	if s.idemByKey.Len() > 0 {
+		version = SnapshotVersion
+	}
 	sw.write([]byte(snapshotMagic))
-	sw.write([]byte{SnapshotVersion >> 8, SnapshotVersion & 0xff})
+	sw.write([]byte{byte(version >> 8), byte(version & 0xff)})
 	sw.record(recMeta, snapshotMeta{
 		Index: index, Initialized: s.initialized,
 		Workspaces: s.wsByName.Len(), Projects: s.projByName.Len(), Refs: s.refs.Len(), Roles: s.roles.Len(),
+		Keys: s.idemByKey.Len(),
 	})
 	s.wsByName.Scan(func(v *Workspace) bool { sw.record(recWorkspace, v); return sw.err == nil })
 	s.projByName.Scan(func(v *Project) bool { sw.record(recProject, v); return sw.err == nil })
 	s.refs.Scan(func(v *EntityRef) bool { sw.record(recRef, v); return sw.err == nil })
 	s.roles.Scan(func(v *RoleBinding) bool { sw.record(recRole, v); return sw.err == nil })
+	s.idemByKey.Scan(func(v *idemRecord) bool { sw.record(recIdem, v); return sw.err == nil })
 	if sw.err != nil {
 		return sw.err
 	}
@@ -178,8 +195,9 @@ func ReadSnapshot(r io.Reader) (*State, error) {
 	if string(head[:len(snapshotMagic)]) != snapshotMagic {
 		return nil, corrupt("not a wsd snapshot (bad magic)")
 	}
-	if v := int(head[8])<<8 | int(head[9]); v != SnapshotVersion {
-		return nil, corrupt("snapshot format version %d is not supported (this binary reads version %d)", v, SnapshotVersion)
+	version := int(head[8])<<8 | int(head[9])
+	if version != snapshotVersionNoKeys && version != SnapshotVersion {
+		return nil, corrupt("snapshot format version %d is not supported (this binary reads versions %d and %d)", version, snapshotVersionNoKeys, SnapshotVersion)
 	}
 	s := newState()
 	var meta *snapshotMeta
@@ -227,6 +245,9 @@ func ReadSnapshot(r io.Reader) (*State, error) {
 			}
 			continue
 		}
+		if kind == recIdem && version < SnapshotVersion {
+			return nil, corrupt("record %d: idempotency key in a version %d snapshot", n, version)
+		}
 		if err := s.restoreRecord(kind, buf); err != nil {
 			return nil, corrupt("record %d: %v", n, err)
 		}
@@ -234,9 +255,9 @@ func ReadSnapshot(r io.Reader) (*State, error) {
 	if meta == nil {
 		return nil, corrupt("no meta record")
 	}
-	if s.wsByName.Len() != meta.Workspaces || s.projByName.Len() != meta.Projects || s.refs.Len() != meta.Refs || s.roles.Len() != meta.Roles {
-		return nil, corrupt("record counts %d/%d/%d/%d differ from the header's %d/%d/%d/%d",
-			s.wsByName.Len(), s.projByName.Len(), s.refs.Len(), s.roles.Len(), meta.Workspaces, meta.Projects, meta.Refs, meta.Roles)
+	if s.wsByName.Len() != meta.Workspaces || s.projByName.Len() != meta.Projects || s.refs.Len() != meta.Refs || s.roles.Len() != meta.Roles || s.idemByKey.Len() != meta.Keys {
+		return nil, corrupt("record counts %d/%d/%d/%d/%d differ from the header's %d/%d/%d/%d/%d",
+			s.wsByName.Len(), s.projByName.Len(), s.refs.Len(), s.roles.Len(), s.idemByKey.Len(), meta.Workspaces, meta.Projects, meta.Refs, meta.Roles, meta.Keys)
 	}
 	s.index, s.initialized = meta.Index, meta.Initialized
 	return s, nil
@@ -304,6 +325,8 @@ func (s *State) restoreRecord(kind byte, b []byte) error {
 		s.refs.Set(r)
 		s.addUsage(r.Workspace, r.EntityType, 1)
 		s.addProjectRefs(r.Workspace, r.Project, 1)
+	case recIdem:
+		return s.restoreIdem(b)
 	case recRole:
 		rb := &RoleBinding{}
 		if err := decodeStrict(b, rb); err != nil {

@@ -28,7 +28,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 func nopCloser(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }
 
 // Record kinds of snapshot format version 1, as documented in snapshot.go.
-var recordKinds = map[byte]string{1: "meta", 2: "workspace", 3: "ref", 4: "role", 5: "project"}
+var recordKinds = map[byte]string{1: "meta", 2: "workspace", 3: "ref", 4: "role", 5: "project", 6: "idempotency_key"}
 
 const recEnd = 0xFF
 
@@ -294,7 +294,7 @@ func corruptions(t *testing.T, b []byte) map[string][]byte {
 		"flip end marker":      flip(len(b) - sha256.Size - 1),
 		"wrong magic":          append([]byte("WSDSNAP\r"), b[8:]...),
 		"wrong magic resummed": edit(func(sf *snapFile) { sf.magic = "NOTSNAP\n" }),
-		"format version 2":     edit(func(sf *snapFile) { sf.version = 2 }),
+		"format version 3":     edit(func(sf *snapFile) { sf.version = 3 }),
 		"format version 0":     edit(func(sf *snapFile) { sf.version = 0 }),
 		"trailing garbage":     append(bytes.Clone(b), 0),
 		"trailing copy":        append(bytes.Clone(b), b...),

@@ -30,6 +30,11 @@ type State struct {
 	usage *btree.BTreeG[*usageRecord] // by workspace
 	roles *btree.BTreeG[*RoleBinding] // by (workspace, principal)
 
+	// Remembered idempotency keys (see Keyed), by (principal, key) and by
+	// log index; both hold the same values.
+	idemByKey   *btree.BTreeG[*idemRecord]
+	idemByIndex *btree.BTreeG[*idemRecord]
+
 	// next is closed when a newer State is published.
 	next chan struct{}
 }
@@ -133,6 +138,8 @@ func newState() *State {
 		refs:          newTree(lessRef),
 		usage:         newTree(lessUsage),
 		roles:         newTree(lessRole),
+		idemByKey:     newTree(lessIdemKey),
+		idemByIndex:   newTree(lessIdemIndex),
 		next:          make(chan struct{}),
 	}
 }
@@ -155,6 +162,8 @@ func (s *State) freeze() *State {
 		refs:          s.refs.IsoCopy(),
 		usage:         s.usage.IsoCopy(),
 		roles:         s.roles.IsoCopy(),
+		idemByKey:     s.idemByKey.IsoCopy(),
+		idemByIndex:   s.idemByIndex.IsoCopy(),
 		next:          make(chan struct{}),
 	}
 }

@@ -15,9 +15,11 @@ import (
 type readLevel uint8
 
 const (
-	// readDefault serves locally while the leader was heard from within
-	// MaxStale; otherwise it waits for the leader's read index locally,
-	// like readLinearizable.
+	// readDefault serves locally while the node is fresh enough (the
+	// leader heard from within MaxStale and this node's applied index
+	// within cluster.MaxApplyLag of the commit index the leader last
+	// sent, see cluster.Node.FreshEnough); otherwise it waits for the
+	// leader's read index locally, like readLinearizable.
 	readDefault readLevel = iota
 	// readStale serves locally whatever the leader state.
 	readStale
@@ -59,9 +61,12 @@ func parseReadOpts(r *http.Request, q *query, is *issues) readOpts {
 
 // readState returns the one state a read is answered from, as required by
 // o. A read is always answered by this node: when it needs the leader (a
-// linearizable read, or a default read on a node that has not heard from
-// the leader within MaxStale) it gets the leader's read index over the
-// peer service and waits until it has applied it.
+// linearizable read, or a default read on a node that is not FreshEnough:
+// it has not heard from the leader within MaxStale, or it is more than
+// cluster.MaxApplyLag entries behind the leader's commit index, or it is a
+// leader not yet caught up with its own log) it gets the leader's read
+// index (over the peer service, or its own) and waits until it has
+// applied it.
 func (s *Server) readState(_ http.ResponseWriter, r *http.Request, o readOpts) (*fsm.State, error) {
 	ctx := r.Context()
 	want := o.minIndex
@@ -71,7 +76,7 @@ func (s *Server) readState(_ http.ResponseWriter, r *http.Request, o readOpts) (
 			return nil, err
 		}
 	}
-	if o.level == readLinearizable || (o.level == readDefault && s.c.LastContact() > s.cfg.MaxStale) {
+	if o.level == readLinearizable || (o.level == readDefault && !s.c.FreshEnough(s.cfg.MaxStale)) {
 		idx, err := s.readIndexFor(r)
 		if err != nil {
 			return nil, err

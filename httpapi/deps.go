@@ -24,6 +24,9 @@ type Cluster interface {
 	// LastContact is the time since the leader was last heard from; 0 on
 	// the leader.
 	LastContact() time.Duration
+	// FreshEnough reports whether this node may answer a `default` read
+	// from its own state: see cluster.Node.FreshEnough.
+	FreshEnough(maxStale time.Duration) bool
 	// ReadIndex (leader only) returns an index covering every write
 	// acknowledged before the call.
 	ReadIndex(ctx context.Context) (uint64, error)

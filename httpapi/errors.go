@@ -142,6 +142,11 @@ func toAnswer(err error) answer {
 			}}}
 		}
 		return answer{m.status, m.code, false, client.ErrorBody{Detail: fe.Msg}}
+	// raft refused before doing anything: retryable, nothing happened.
+	case errors.Is(err, cluster.ErrConfigChangePending):
+		return toAnswer(unavailable("A change of the cluster's membership is being committed; nothing was done. Retry shortly"))
+	case errors.Is(err, cluster.ErrTransferTimeout):
+		return toAnswer(unavailable("Leadership did not move to another voter within the election timeout; nothing else changed. Retry shortly"))
 	// The order matters: an outcome-unknown error may also wrap
 	// ErrShutdown or a context error.
 	case errors.Is(err, cluster.ErrOutcomeUnknown):

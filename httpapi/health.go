@@ -15,8 +15,10 @@ func (s *Server) healthz(http.ResponseWriter, *http.Request) (reply, error) {
 }
 
 // readyz: GET /readyz, 200 when the node can serve: a leader is known, the
-// cluster is initialised and this node has caught up with the log. This is
-// what a load balancer checks.
+// cluster is initialised and this node has caught up with the log: it has
+// applied everything its log held when it started and is within
+// cluster.MaxApplyLag (32) entries of the leader's commit index (see
+// cluster.Node.Ready). This is what a load balancer checks.
 func (s *Server) readyz(http.ResponseWriter, *http.Request) (reply, error) {
 	if s.c.Ready() {
 		return reply{status: http.StatusOK, body: statusBody{Status: "ok"}}, nil

@@ -279,6 +279,9 @@ type fakeCluster struct {
 	leader      func() (cluster.Peer, bool)
 	lastContact time.Duration
 	applyFn     func(ctx context.Context, c fsm.Command) (fsm.Result, error)
+	// behind makes a node lag the leader's commit index by more than
+	// cluster.MaxApplyLag, however fresh its heartbeats.
+	behind bool
 	// readIndexFn answers LinearizableIndex on a follower (nil: no
 	// leader can be reached).
 	readIndexFn func(ctx context.Context) (uint64, error)
@@ -314,6 +317,10 @@ func (f *fakeCluster) Leader() (cluster.Peer, bool) {
 }
 
 func (f *fakeCluster) LastContact() time.Duration { return f.lastContact }
+
+func (f *fakeCluster) FreshEnough(maxStale time.Duration) bool {
+	return !f.behind && (f.IsLeader() || f.lastContact <= maxStale)
+}
 
 func (f *fakeCluster) ReadIndex(context.Context) (uint64, error) {
 	if !f.IsLeader() {

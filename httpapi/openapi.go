@@ -179,7 +179,7 @@ func oaQueryParam(name, desc string, schema obj) obj {
 // readParams are the consistency controls every entity read takes.
 func oaReadParams() []obj {
 	return []obj{
-		oaQueryParam("consistency", "default: served locally if the leader was heard from within max-stale, else by the leader; "+
+		oaQueryParam("consistency", "default: served locally if the leader was heard from within max-stale and this node is within 32 entries of the leader's commit index, else by the leader; "+
 			"stale: served locally whatever the leader state; linearizable: reflects every write acknowledged before the read.",
 			obj{"type": "string", "enum": []string{"default", "stale", "linearizable"}, "default": "default"}),
 		{"name": client.HeaderMinIndex, "in": "header", "required": false,

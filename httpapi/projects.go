@@ -124,7 +124,11 @@ func (s *Server) deleteProject(w http.ResponseWriter, r *http.Request, body []by
 	}
 	name, _ := pathVar(r, "name")
 	c := &fsm.DeleteProject{Workspace: ws, Name: name, At: now(), By: principal(r)}
-	return s.commit(w, r, body, c, http.StatusOK, func(fsm.Result) any {
-		return client.DeleteResponse{Message: "Project deleted", ID: name, DeletedAt: client.Time{Time: c.At}}
+	return s.commit(w, r, body, c, http.StatusOK, func(res fsm.Result) any {
+		at := c.At
+		if res.Replayed && !res.At.IsZero() {
+			at = res.At // the first answer's time
+		}
+		return client.DeleteResponse{Message: "Project deleted", ID: name, DeletedAt: client.Time{Time: at}}
 	})
 }

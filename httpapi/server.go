@@ -20,6 +20,7 @@ import (
 
 	"github.com/wsd-dev/wsd/auth"
 	"github.com/wsd-dev/wsd/client"
+	"github.com/wsd-dev/wsd/cluster"
 )
 
 // Config configures a Server. Zero durations and sizes mean the defaults
@@ -134,6 +135,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DefaultTimeout > c.MaxTimeout && c.MaxTimeout > 0 {
 		errs = append(errs, fmt.Errorf("httpapi: default timeout %s is above the max timeout %s", c.DefaultTimeout, c.MaxTimeout))
+	}
+	if c.MaxStale > 0 && c.MaxStale < cluster.MinMaxStale {
+		errs = append(errs, fmt.Errorf("httpapi: max stale %s is below %s, the least staleness a node can detect (raft's heartbeat timeout)", c.MaxStale, cluster.MinMaxStale))
 	}
 	if c.AuthEnabled && c.Authenticator == nil {
 		errs = append(errs, errors.New("httpapi: authentication is enabled without an authenticator"))

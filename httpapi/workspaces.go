@@ -24,10 +24,19 @@ func workspaceDTO(w *fsm.Workspace) client.Workspace {
 
 // apply hands c, built on this node and carrying r's caller (see
 // setCaller), to Cluster.Apply, which proposes it on the leader wherever
-// it is, within the request's deadline (deadline.go).
-func (s *Server) apply(_ http.ResponseWriter, r *http.Request, _ []byte, c fsm.Command) (fsm.Result, error) {
+// it is, within the request's deadline (deadline.go). A write carrying an
+// Idempotency-Key is wrapped in fsm.Keyed first (idempotency.go).
+func (s *Server) apply(w http.ResponseWriter, r *http.Request, body []byte, c fsm.Command) (fsm.Result, error) {
 	setCaller(c, callerOf(r))
-	return s.c.Apply(r.Context(), c)
+	c, err := withIdempotencyKey(r, body, c)
+	if err != nil {
+		return fsm.Result{}, err
+	}
+	res, err := s.c.Apply(r.Context(), c)
+	if res.Replayed {
+		w.Header().Set(client.HeaderIdempotentReplay, "true")
+	}
+	return res, err
 }
 
 // createWorkspace: POST /workspaces. ?wait_role_propagation= is accepted
@@ -124,6 +133,9 @@ func (s *Server) deleteWorkspace(w http.ResponseWriter, r *http.Request, body []
 	res, err := s.apply(w, r, body, &fsm.DeleteWorkspace{Name: name, At: at, By: principal(r)})
 	if err != nil {
 		return reply{index: res.Index}, err
+	}
+	if res.Replayed && !res.At.IsZero() {
+		at = res.At // the first answer's time
 	}
 	return reply{status: http.StatusOK, index: res.Index, body: client.DeleteResponse{
 		Message:   "Workspace deleted",

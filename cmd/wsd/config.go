@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wsd-dev/wsd/cluster"
 )
 
 // config is everything the daemon is started with.
@@ -115,7 +117,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	integer(&c.BootstrapExpect, "bootstrap-expect", 1, "number of servers that bootstrap the cluster together")
 	dur(&c.DeadServerTimeout, "dead-server-timeout", 5*time.Minute, "how long a server may be gone before the leader removes it")
 	boolean(&c.GossipLocal, "gossip-local", false, "use fast loopback gossip timings (tests, single host)")
-	dur(&c.MaxStale, "max-stale", 5*time.Second, "longest leader silence after which default reads go to the leader")
+	dur(&c.MaxStale, "max-stale", 5*time.Second, "longest leader silence after which default reads go to the leader (at least 1s)")
 	dur(&c.LeaderWait, "leader-wait", 7*time.Second, "how long a write waits for a leader before 503")
 	integer(&c.MaxRestoreMiB, "max-restore-mib", 1024, "largest snapshot POST /v1/cluster/restore accepts, in MiB (the leader holds it in memory to verify it)")
 	dur(&c.RequestTimeout, "request-timeout", 10*time.Second, "deadline of an API request that sends no X-Wsd-Timeout")
@@ -159,6 +161,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	}
 	if err := c.HTTP.validate(c.MaxRequestTimeout); err != nil {
 		return nil, err
+	}
+	if c.MaxStale < cluster.MinMaxStale {
+		return nil, fmt.Errorf("--max-stale %s is below %s: a node cannot tell staleness under raft's heartbeat timeout apart from a healthy cluster, so it could not honour it", c.MaxStale, cluster.MinMaxStale)
 	}
 	return c, nil
 }
