@@ -307,8 +307,8 @@ func sendJSON[T any](ctx context.Context, c *Client, method, path string, body a
 // Reads are repeated after any transport error and after a 503. Writes are
 // repeated only when they certainly did not reach a server (the connection
 // was never established or no byte of the request was written) or when the
-// server said, with code no_leader or unavailable, that it did not apply
-// them. A write whose outcome is unknown is never repeated.
+// server said, with code no_leader, unavailable or cluster_mismatch, that
+// it did not apply them. A write whose outcome is unknown is never repeated.
 func (c *Client) classify(cl call, err error, attempt int) (retry, switchEndpoint bool, wait time.Duration) {
 	backoff := c.backoff << min(attempt, 16)
 	if backoff > maxBackoff || backoff <= 0 {
@@ -327,7 +327,7 @@ func (c *Client) classify(cl call, err error, attempt int) (retry, switchEndpoin
 	if !errors.As(err, &se) || se.StatusCode != http.StatusServiceUnavailable {
 		return false, false, 0
 	}
-	retry = cl.read || se.Code == CodeNoLeader || se.Code == CodeUnavailable
+	retry = cl.read || se.Code == CodeNoLeader || se.Code == CodeUnavailable || se.Code == CodeClusterMismatch
 	if se.RetryAfter > 0 {
 		backoff = min(se.RetryAfter, maxRetryAfter)
 	}

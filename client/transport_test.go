@@ -203,6 +203,7 @@ func TestClient_retryOn503(t *testing.T) {
 		{"read, outcome unknown code", client.CodeOutcomeUnknown, false, 2, nil, ""},
 		{"write, no leader", client.CodeNoLeader, true, 2, nil, "1"},
 		{"write, unavailable", client.CodeUnavailable, true, 2, nil, ""},
+		{"write, cluster mismatch", client.CodeClusterMismatch, true, 2, nil, ""},
 		{"write, outcome unknown", client.CodeOutcomeUnknown, true, 1, client.ErrOutcomeUnknown, ""},
 		{"write, no code", "", true, 1, client.ErrUnavailable, ""},
 	}

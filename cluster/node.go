@@ -55,6 +55,14 @@ type Node struct {
 	lastSavedPeers    []string
 	lastBootstrapNote time.Time
 
+	// knownID is the cluster id from the data dir or, once applied, from
+	// the state (see identity.go).
+	idMu    sync.Mutex
+	knownID string
+	foreign foreignAddrs
+	notes   noteLimiter
+	raftRef atomic.Pointer[raft.Raft] // n.raft, for the transport filter
+
 	left     chan struct{}
 	leftOnce sync.Once
 
@@ -71,7 +79,8 @@ type Node struct {
 // Open starts the node: it opens (or creates) the stores under DataDir,
 // starts the raft transport and bootstraps a new single-node cluster when
 // BootstrapExpect is 1 and there is no raft state yet. A node that has
-// state never bootstraps again.
+// state never bootstraps again; a join-only node (BootstrapExpect 0) never
+// bootstraps at all.
 func Open(cfg Config, f *fsm.FSM) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("cluster config: %w", err)
@@ -79,7 +88,11 @@ func Open(cfg Config, f *fsm.FSM) (*Node, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, fsm: f, notify: make(chan bool, 16), stop: make(chan struct{}), left: make(chan struct{})}
+	knownID, err := loadClusterID(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, fsm: f, notify: make(chan bool, 16), stop: make(chan struct{}), left: make(chan struct{}), knownID: knownID}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.peers.init()
 	key := peerKey(cfg.GossipKey)
@@ -129,12 +142,15 @@ func Open(cfg Config, f *fsm.FSM) (*Node, error) {
 		n.closeStores()
 		return nil, err
 	}
-	r, err := raft.NewRaft(rc, f, logs, store, snaps, trans)
+	filtered := newIdentityFilter(trans, n.rpcAllowed, n.stop)
+	r, err := raft.NewRaft(rc, f, logs, store, snaps, filtered)
 	if err != nil {
+		close(n.stop)
 		n.closeStores()
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
 	n.raft = r
+	n.raftRef.Store(r)
 	if !hasState && cfg.BootstrapExpect == 1 {
 		err := r.BootstrapCluster(raft.Configuration{Servers: []raft.Server{{
 			ID: rc.LocalID, Address: raft.ServerAddress(cfg.AdvertiseRaft), Suffrage: raft.Voter,
@@ -155,8 +171,9 @@ func Open(cfg Config, f *fsm.FSM) (*Node, error) {
 			ID: cfg.NodeID, RaftAddr: cfg.AdvertiseRaft, HTTPAddr: cfg.HTTPAdvertise,
 			GossipAddr: cfg.AdvertiseGossip, Expect: cfg.BootstrapExpect, Version: cfg.Version,
 			Bootstrapped: hasState || n.hasRaftState(),
+			ClusterID:    knownID, Auth: n.authMode(), FSM: settingsCommandType,
 		}
-		g, err := newGossip(cfg, meta, n.peers.set)
+		g, err := newGossip(cfg, meta, n.peers.set, &n.foreign)
 		if err != nil {
 			n.Close()
 			return nil, err
@@ -170,8 +187,9 @@ func Open(cfg Config, f *fsm.FSM) (*Node, error) {
 		}
 	}
 	n.observeLeaders()
-	n.wg.Add(1)
+	n.wg.Add(2)
 	go n.watchLeadership()
+	go n.watchIdentity()
 	return n, nil
 }
 
@@ -244,6 +262,7 @@ func (n *Node) becameLeader() {
 		n.cfg.Logger.Warn("leader barrier failed", "err", err)
 		return
 	}
+	defer n.ensureSettings()
 	if n.fsm.State().Initialized() {
 		return
 	}
@@ -262,7 +281,7 @@ func (n *Node) ensureBarrier() error {
 	if n.barrierTerm.Load() == term {
 		return nil
 	}
-	if err := n.raft.Barrier(n.cfg.ApplyTimeout).Error(); err != nil {
+	if err := n.wait(n.raft.Barrier(n.cfg.ApplyTimeout)); err != nil {
 		return mapRaftError(err, false)
 	}
 	n.barrierTerm.Store(term)
@@ -275,7 +294,7 @@ func (n *Node) applyLocal(c fsm.Command, timeout time.Duration) (fsm.Result, err
 		return fsm.Result{}, err
 	}
 	f := n.raft.Apply(data, timeout)
-	if err := f.Error(); err != nil {
+	if err := n.wait(f); err != nil {
 		return fsm.Result{}, mapRaftError(err, true)
 	}
 	r, ok := f.Response().(fsm.Result)
@@ -371,9 +390,13 @@ func (n *Node) WaitApplied(ctx context.Context, idx uint64) (*fsm.State, error) 
 	return n.fsm.WaitForIndex(ctx, idx)
 }
 
-// Ready reports whether the node can serve: a leader is known and this
-// node has applied up to (nearly) the commit index it knows.
+// Ready reports whether the node can serve: a leader is known, this node
+// has applied up to (nearly) the commit index it knows, and its auth mode
+// is the cluster's (Admission).
 func (n *Node) Ready() bool {
+	if n.Admission() != nil {
+		return false
+	}
 	if _, ok := n.Leader(); !ok {
 		return false
 	}

@@ -162,6 +162,8 @@ func (s *State) apply(idx uint64, c Command) Result {
 		return s.applyRemoveMember(idx, c)
 	case *Restored:
 		return s.applyRestored(idx, c)
+	case *ClusterSettings:
+		return s.applyClusterSettings(c)
 	}
 	panic(fmt.Sprintf("wsd: no apply function for %T", c))
 }

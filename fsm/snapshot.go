@@ -13,7 +13,7 @@ import (
 	"io"
 )
 
-// Snapshot stream format, version 1:
+// Snapshot stream format, version 1 and 2:
 //
 //	magic    8 bytes  "WSDSNAP\n"
 //	version  2 bytes  big endian, SnapshotVersion
@@ -23,12 +23,20 @@ import (
 //	trailer  kind recEnd, then the SHA-256 of every byte up to and
 //	         including recEnd
 //
+// Version 2 adds the cluster settings (cluster_id, auth_mode) to the meta
+// record. A state without cluster settings is written as version 1, byte
+// for byte what older binaries wrote and read; a state with them as
+// version 2, which older binaries refuse instead of dropping the settings.
+//
 // The format is streamed in both directions: neither side holds the whole
 // snapshot in one buffer. Records are written in key order and JSON objects
 // have a fixed field order, so one state always yields the same bytes.
 const (
 	snapshotMagic   = "WSDSNAP\n"
-	SnapshotVersion = 1
+	SnapshotVersion = 2
+	// snapshotV1 is the version written for a state without cluster
+	// settings.
+	snapshotV1 = 1
 
 	recMeta      byte = 1
 	recWorkspace byte = 2
@@ -47,6 +55,8 @@ type snapshotMeta struct {
 	Projects    int    `json:"projects"`
 	Refs        int    `json:"refs"`
 	Roles       int    `json:"roles"`
+	ClusterID   string `json:"cluster_id,omitempty"`
+	AuthMode    string `json:"auth_mode,omitempty"`
 }
 
 // ErrSnapshotCorrupt wraps every reason a snapshot stream is refused.
@@ -98,10 +108,15 @@ func (s *State) writeSnapshot(w io.Writer, index uint64) error {
 	sw := &snapshotWriter{w: bufio.NewWriterSize(w, 64<<10), h: sha256.New()}
 	sw.enc = json.NewEncoder(&sw.body)
 	sw.write([]byte(snapshotMagic))
-	sw.write([]byte{SnapshotVersion >> 8, SnapshotVersion & 0xff})
+	version := uint16(SnapshotVersion)
+	if s.clusterID == "" {
+		version = snapshotV1
+	}
+	sw.write([]byte{byte(version >> 8), byte(version)})
 	sw.record(recMeta, snapshotMeta{
 		Index: index, Initialized: s.initialized,
 		Workspaces: s.wsByName.Len(), Projects: s.projByName.Len(), Refs: s.refs.Len(), Roles: s.roles.Len(),
+		ClusterID: s.clusterID, AuthMode: s.authMode,
 	})
 	s.wsByName.Scan(func(v *Workspace) bool { sw.record(recWorkspace, v); return sw.err == nil })
 	s.projByName.Scan(func(v *Project) bool { sw.record(recProject, v); return sw.err == nil })
@@ -178,8 +193,9 @@ func ReadSnapshot(r io.Reader) (*State, error) {
 	if string(head[:len(snapshotMagic)]) != snapshotMagic {
 		return nil, corrupt("not a wsd snapshot (bad magic)")
 	}
-	if v := int(head[8])<<8 | int(head[9]); v != SnapshotVersion {
-		return nil, corrupt("snapshot format version %d is not supported (this binary reads version %d)", v, SnapshotVersion)
+	version := int(head[8])<<8 | int(head[9])
+	if version != snapshotV1 && version != SnapshotVersion {
+		return nil, corrupt("snapshot format version %d is not supported (this binary reads versions %d to %d)", version, snapshotV1, SnapshotVersion)
 	}
 	s := newState()
 	var meta *snapshotMeta
@@ -225,6 +241,9 @@ func ReadSnapshot(r io.Reader) (*State, error) {
 			if err := decodeStrict(buf, meta); err != nil {
 				return nil, corrupt("meta: %v", err)
 			}
+			if err := meta.checkSettings(version); err != nil {
+				return nil, corrupt("meta: %v", err)
+			}
 			continue
 		}
 		if err := s.restoreRecord(kind, buf); err != nil {
@@ -239,7 +258,26 @@ func ReadSnapshot(r io.Reader) (*State, error) {
 			s.wsByName.Len(), s.projByName.Len(), s.refs.Len(), s.roles.Len(), meta.Workspaces, meta.Projects, meta.Refs, meta.Roles)
 	}
 	s.index, s.initialized = meta.Index, meta.Initialized
+	s.clusterID, s.authMode = meta.ClusterID, meta.AuthMode
 	return s, nil
+}
+
+// checkSettings checks the cluster settings of a meta record: none in
+// version 1, a valid id and mode in version 2.
+func (m *snapshotMeta) checkSettings(version int) error {
+	if version == snapshotV1 {
+		if m.ClusterID != "" || m.AuthMode != "" {
+			return errors.New("cluster settings in a version 1 snapshot")
+		}
+		return nil
+	}
+	if !ValidClusterID(m.ClusterID) {
+		return fmt.Errorf("cluster id %q is not a UUID", m.ClusterID)
+	}
+	if msg := validAuthMode(m.AuthMode); msg != "" {
+		return fmt.Errorf("auth mode %q %s", m.AuthMode, msg)
+	}
+	return nil
 }
 
 // restoreRecord validates one record and adds it to s.

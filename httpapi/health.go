@@ -18,6 +18,9 @@ func (s *Server) healthz(http.ResponseWriter, *http.Request) (reply, error) {
 // cluster is initialised and this node has caught up with the log. This is
 // what a load balancer checks.
 func (s *Server) readyz(http.ResponseWriter, *http.Request) (reply, error) {
+	if err := s.c.Admission(); err != nil {
+		return reply{}, err
+	}
 	if s.c.Ready() {
 		return reply{status: http.StatusOK, body: statusBody{Status: "ok"}}, nil
 	}
