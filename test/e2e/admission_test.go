@@ -78,7 +78,7 @@ func TestAdmission_authNeedsSecrets(t *testing.T) {
 // for longer than a healthy server takes to be added and promoted.
 func TestAdmission_rogueWithoutSecretsNeverAdmitted(t *testing.T) {
 	iss := oidctest.New(t)
-	c := newCluster(t, clusterOpts{size: 3, extraArgs: append(oidcArgs(iss), clusterSecrets(t)...)})
+	c := newCluster(t, clusterOpts{size: 3, extraArgs: append(oidcArgs(iss), clusterSecrets(t)...), adminToken: iss.Token(t, adminPrincipal, "")})
 	leader := c.leader()
 	// The rogue runs without authentication, joins every node, and would
 	// bootstrap nothing of its own (join only).
@@ -120,6 +120,7 @@ func TestAdmission_authNoneNodeRefusesToServe(t *testing.T) {
 	iss := oidctest.New(t)
 	secrets := clusterSecrets(t)
 	c := newSoloCluster(t)
+	c.token = iss.Token(t, adminPrincipal, "") // status and members need a caller
 	oidc := append(oidcArgs(iss), secrets...)
 	none := append([]string{"--auth=none"}, secrets...)
 	for _, spec := range []struct {
