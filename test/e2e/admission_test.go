@@ -179,7 +179,7 @@ func TestAdmission_authNoneNodeRefusesToServe(t *testing.T) {
 		return nil
 	})
 	for _, n := range good {
-		if r, err := c.as(root, http.MethodGet, n.url()+base+"/workspaces/secret", nil); err != nil || r.code != http.StatusOK {
+		if r, err := c.as(root, http.MethodGet, n.url()+base+"/workspaces/secret?consistency=linearizable", nil); err != nil || r.code != http.StatusOK {
 			t.Errorf("read as root on %s: %v %v", n.id, r, err)
 		}
 	}
