@@ -325,11 +325,11 @@ func sendJSON[T any](ctx context.Context, c *Client, method, path string, body a
 // Reads are repeated after any transport error and after a 503. Writes are
 // repeated when they certainly did not reach a server (the connection was
 // never established or no byte of the request was written) or when the
-// server said, with code no_leader or unavailable, that it did not apply
-// them. A write whose outcome is unknown (the answer was lost, or 503
-// outcome_unknown) is repeated only when it carries an idempotency key: the
-// server then applies it at most once and answers a repeat with the first
-// answer.
+// server said, with code no_leader, unavailable or cluster_mismatch, that
+// it did not apply them. A write whose outcome is unknown (the answer was
+// lost, or 503 outcome_unknown) is repeated only when it carries an
+// idempotency key: the server then applies it at most once and answers a
+// repeat with the first answer.
 func (c *Client) classify(cl call, err error, attempt int) (retry, switchEndpoint bool, wait time.Duration) {
 	backoff := c.backoff << min(attempt, 16)
 	if backoff > maxBackoff || backoff <= 0 {
@@ -348,7 +348,7 @@ func (c *Client) classify(cl call, err error, attempt int) (retry, switchEndpoin
 	if !errors.As(err, &se) || se.StatusCode != http.StatusServiceUnavailable {
 		return false, false, 0
 	}
-	retry = cl.read || se.Code == CodeNoLeader || se.Code == CodeUnavailable || (cl.key != "" && se.Code == CodeOutcomeUnknown)
+	retry = cl.read || se.Code == CodeNoLeader || se.Code == CodeUnavailable || se.Code == CodeClusterMismatch || (cl.key != "" && se.Code == CodeOutcomeUnknown)
 	if se.RetryAfter > 0 {
 		backoff = min(se.RetryAfter, maxRetryAfter)
 	}

@@ -52,6 +52,10 @@ var (
 	// ErrNoLeader: the cluster has no leader right now. It is also an
 	// ErrUnavailable.
 	ErrNoLeader error = &sentinel{msg: "wsd: no leader", parent: ErrUnavailable}
+	// ErrClusterMismatch: the node answering refuses to serve because its
+	// flags disagree with the cluster's settings (its auth mode); another
+	// node may serve. Nothing was applied. It is also an ErrUnavailable.
+	ErrClusterMismatch error = &sentinel{msg: "wsd: node refuses to serve (cluster mismatch)", parent: ErrUnavailable}
 	// ErrOutcomeUnknown: a write was sent but its outcome is unknown; it may
 	// or may not have been applied. It is not an ErrUnavailable: read the
 	// state before deciding to repeat the write.
@@ -72,24 +76,28 @@ const (
 	CodeNoLeader       = "no_leader"
 	CodeOutcomeUnknown = "outcome_unknown"
 	CodeUnavailable    = "unavailable"
+	// CodeClusterMismatch: the node's flags disagree with the cluster's
+	// settings; it serves nothing until restarted with the cluster's.
+	CodeClusterMismatch = "cluster_mismatch"
 	// CodeInternal marks a server fault (500); it has no error class.
 	CodeInternal = "internal"
 )
 
 // codeErrors is the inverse of the server's error-to-code table.
 var codeErrors = map[string]error{
-	CodeNotFound:       ErrNotFound,
-	CodeAlreadyExists:  ErrAlreadyExists,
-	CodeNotEmpty:       ErrNotEmpty,
-	CodeBuiltin:        ErrBuiltin,
-	CodeConflict:       ErrConflict,
-	CodeInvalid:        ErrInvalid,
-	CodeTooLarge:       ErrTooLarge,
-	CodeUnauthorized:   ErrUnauthorized,
-	CodeForbidden:      ErrForbidden,
-	CodeNoLeader:       ErrNoLeader,
-	CodeOutcomeUnknown: ErrOutcomeUnknown,
-	CodeUnavailable:    ErrUnavailable,
+	CodeNotFound:        ErrNotFound,
+	CodeAlreadyExists:   ErrAlreadyExists,
+	CodeNotEmpty:        ErrNotEmpty,
+	CodeBuiltin:         ErrBuiltin,
+	CodeConflict:        ErrConflict,
+	CodeInvalid:         ErrInvalid,
+	CodeTooLarge:        ErrTooLarge,
+	CodeUnauthorized:    ErrUnauthorized,
+	CodeForbidden:       ErrForbidden,
+	CodeNoLeader:        ErrNoLeader,
+	CodeOutcomeUnknown:  ErrOutcomeUnknown,
+	CodeUnavailable:     ErrUnavailable,
+	CodeClusterMismatch: ErrClusterMismatch,
 }
 
 // statusErrors classifies answers that carry no (known) error code, e.g.

@@ -34,7 +34,7 @@ func tokenClient(t *testing.T, url, token string) *client.Client {
 func TestServer_members(t *testing.T) {
 	iss := oidctest.New(t)
 	srv := testserver.Start(t, testserver.Options{Args: []string{
-		"--auth=oidc", "--oidc-issuer=" + iss.URL, "--oidc-audience=" + oidctest.Audience, "--admin-principal=root",
+		"--auth=oidc", "--oidc-issuer=" + iss.URL, "--oidc-audience=" + oidctest.Audience, "--admin-principal=root", "--insecure-cluster",
 	}})
 	ctx := ctxT(t)
 	alice := tokenClient(t, srv.URL, iss.Token(t, "alice", "alice@example.com"))

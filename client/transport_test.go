@@ -210,6 +210,7 @@ func TestClient_retryOn503(t *testing.T) {
 		{"read, outcome unknown code", client.CodeOutcomeUnknown, false, 2, nil, "", false},
 		{"write, no leader", client.CodeNoLeader, true, 2, nil, "1", false},
 		{"write, unavailable", client.CodeUnavailable, true, 2, nil, "", false},
+		{"write, cluster mismatch", client.CodeClusterMismatch, true, 2, nil, "", false},
 		{"write without key, outcome unknown", client.CodeOutcomeUnknown, true, 1, client.ErrOutcomeUnknown, "", true},
 		{"write with key, outcome unknown", client.CodeOutcomeUnknown, true, 2, nil, "", false},
 		{"write, no code", "", true, 1, client.ErrUnavailable, "", false},

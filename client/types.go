@@ -182,7 +182,7 @@ const BasePath = "/apis/entities/v2"
 // HeaderErrorCode carries the machine-readable class of an error answer:
 // one of not_found, already_exists, not_empty, builtin, conflict, invalid,
 // too_large, unauthorized, forbidden, no_leader, outcome_unknown,
-// unavailable or internal. Clients decide on it, never on the message text.
+// unavailable, cluster_mismatch or internal. Clients decide on it, never on the message text.
 const HeaderErrorCode = "X-Wsd-Error-Code"
 
 // ClusterMember is one server of the cluster as listed by

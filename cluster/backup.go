@@ -109,6 +109,7 @@ func (n *Node) Restore(ctx context.Context, r io.Reader, opts RestoreOptions) (R
 	if err != nil {
 		return RestoreResult{}, err
 	}
+	st = n.keepClusterSettings(st)
 	if opts.RequirePlatformAdmin && !st.HasPlatformAdmin() {
 		return RestoreResult{}, ErrNoPlatformAdmin
 	}

@@ -23,7 +23,7 @@ import (
 // committed entries) are the leader's own word, so lag measured against
 // them is honest.
 type commitTap struct {
-	*raft.NetworkTransport
+	*identityFilter // raft's network transport behind the identity filter
 	out      chan raft.RPC
 	stop     chan struct{}
 	done     chan struct{}
@@ -34,15 +34,15 @@ type commitTap struct {
 	commit uint64 // highest commit index any leader sent
 }
 
-func newCommitTap(t *raft.NetworkTransport) *commitTap {
-	c := &commitTap{NetworkTransport: t, out: make(chan raft.RPC), stop: make(chan struct{}), done: make(chan struct{})}
+func newCommitTap(t *identityFilter) *commitTap {
+	c := &commitTap{identityFilter: t, out: make(chan raft.RPC), stop: make(chan struct{}), done: make(chan struct{})}
 	go c.run()
 	return c
 }
 
 func (c *commitTap) run() {
 	defer close(c.done)
-	in := c.NetworkTransport.Consumer()
+	in := c.identityFilter.Consumer() // only RPCs of our own cluster
 	for {
 		select {
 		case rpc := <-in:
@@ -95,7 +95,7 @@ func (c *commitTap) Consumer() <-chan raft.RPC { return c.out }
 // Close implements raft.WithClose: it stops the tap and the transport.
 func (c *commitTap) Close() error {
 	c.stopOnce.Do(func() { close(c.stop) })
-	err := c.NetworkTransport.Close()
+	err := c.identityFilter.Close()
 	<-c.done
 	return err
 }

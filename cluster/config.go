@@ -50,8 +50,14 @@ type Config struct {
 	// detection), for tests and single-host clusters.
 	GossipLocal bool
 	// BootstrapExpect is the number of servers that bootstrap together;
-	// 1 means a node with no state bootstraps itself alone.
+	// 1 means a node with no state bootstraps itself alone; 0 means join
+	// only: the node never bootstraps, it waits to be added by a leader
+	// (it needs gossip).
 	BootstrapExpect int
+	// AuthMode is this node's authentication mode ("none", "oidc"; empty
+	// means none). The first leader records the cluster's mode; a node
+	// whose mode differs refuses to serve (see Node.Admission).
+	AuthMode string
 	// DeadServerTimeout is how long a server must be dead or gone before
 	// the leader removes it from the raft configuration.
 	DeadServerTimeout time.Duration
@@ -104,8 +110,11 @@ func (c *Config) Validate() error {
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("data dir is empty"))
 	}
-	if c.BootstrapExpect < 1 {
-		errs = append(errs, fmt.Errorf("bootstrap-expect %d must be at least 1", c.BootstrapExpect))
+	if c.BootstrapExpect < 0 {
+		errs = append(errs, fmt.Errorf("bootstrap-expect %d must not be negative", c.BootstrapExpect))
+	}
+	if c.BootstrapExpect == 0 && c.GossipAddr == "" {
+		errs = append(errs, errors.New("a join-only node (bootstrap-expect 0) needs gossip"))
 	}
 	if c.ApplyTimeout <= 0 {
 		errs = append(errs, errors.New("apply timeout must be positive"))

@@ -6,7 +6,17 @@
 //
 // Invariants:
 //   - A node bootstraps only when it has no raft state; restart recovers
-//     everything from disk and never bootstraps again.
+//     everything from disk and never bootstraps again. A join-only node
+//     (BootstrapExpect 0) never bootstraps at all.
+//   - Two clusters never merge (identity.go): the first leader commits a
+//     cluster id (fsm.ClusterSettings) that every node stores and gossips;
+//     gossip refuses nodes of another id, the leader never adds a server of
+//     another id nor one with raft state and no id, and raft RPCs from
+//     servers that are neither in the node's configuration nor gossip
+//     members of its cluster are refused before raft sees them.
+//   - A node whose auth mode differs from the cluster's (Admission) is not
+//     Ready and hands leadership over; a restore never changes the
+//     cluster's id or auth mode.
 //   - Apply is location-transparent: on the leader it proposes locally,
 //     elsewhere it sends the encoded command (fsm.Encode) to the leader's
 //     peer service, which proposes it and returns the fsm.Result (domain

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"strconv"
 	"sync"
@@ -26,6 +27,13 @@ type Meta struct {
 	// Bootstrapped is true once the node has raft state: such a node is
 	// part of a cluster, and nobody who sees it may bootstrap a new one.
 	Bootstrapped bool `json:"bootstrapped"`
+	// ClusterID is the id of the node's cluster, empty while unknown.
+	ClusterID string `json:"cluster_id,omitempty"`
+	// Auth is the node's --auth mode.
+	Auth string `json:"auth,omitempty"`
+	// FSM is the highest command type the node's binary understands
+	// (0 from binaries older than the field).
+	FSM int `json:"fsm,omitempty"`
 }
 
 // memberState is a gossip member as this node last saw it.
@@ -46,10 +54,15 @@ type gossip struct {
 	members map[string]*memberState
 	changed chan struct{} // poked (non-blocking) on every membership event
 	onPeer  func(Peer)
+
+	log     *slog.Logger
+	notes   noteLimiter
+	foreign *foreignAddrs // raft addresses of other clusters' nodes
 }
 
-func newGossip(cfg Config, self Meta, onPeer func(Peer)) (*gossip, error) {
-	g := &gossip{self: self, members: map[string]*memberState{}, changed: make(chan struct{}, 1), onPeer: onPeer}
+func newGossip(cfg Config, self Meta, onPeer func(Peer), foreign *foreignAddrs) (*gossip, error) {
+	g := &gossip{self: self, members: map[string]*memberState{}, changed: make(chan struct{}, 1), onPeer: onPeer,
+		log: cfg.Logger.With("component", "gossip"), foreign: foreign}
 	mc := memberlist.DefaultLANConfig()
 	if cfg.GossipLocal {
 		mc = memberlist.DefaultLocalConfig()
@@ -74,7 +87,9 @@ func newGossip(cfg Config, self Meta, onPeer func(Peer)) (*gossip, error) {
 	mc.AdvertiseAddr, mc.AdvertisePort = ahost, aport
 	mc.Delegate = (*gossipDelegate)(g)
 	mc.Events = (*gossipEvents)(g)
-	mc.Logger = log.New(&slogWriter{log: cfg.Logger.With("component", "gossip")}, "", 0)
+	mc.Alive = (*aliveDelegate)(g)
+	mc.Merge = (*mergeDelegate)(g)
+	mc.Logger = log.New(&memberlistLog{log: cfg.Logger.With("component", "gossip")}, "", 0)
 	if cfg.GossipKey != nil {
 		mc.SecretKey = cfg.GossipKey
 	}
@@ -106,6 +121,18 @@ func (g *gossip) setBootstrapped() {
 		return
 	}
 	g.self.Bootstrapped = true
+	g.mu.Unlock()
+	_ = g.ml.UpdateNode(2 * time.Second)
+}
+
+// setClusterID updates the gossiped meta once the cluster id is known.
+func (g *gossip) setClusterID(id string) {
+	g.mu.Lock()
+	if g.self.ClusterID == id {
+		g.mu.Unlock()
+		return
+	}
+	g.self.ClusterID = id
 	g.mu.Unlock()
 	_ = g.ml.UpdateNode(2 * time.Second)
 }
@@ -166,6 +193,9 @@ func (d *gossipDelegate) NodeMeta(limit int) []byte {
 	b, _ := json.Marshal(d.self)
 	d.mu.Unlock()
 	if len(b) > limit {
+		if d.notes.due("meta-size") {
+			d.log.Error("gossip meta over memberlist's limit; peers will not see this node's details", "bytes", len(b), "limit", limit)
+		}
 		return nil
 	}
 	return b

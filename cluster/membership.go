@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -33,13 +34,19 @@ func (n *Node) joinLoop(ctx context.Context) {
 			n.cfg.Logger.Info("joined gossip", "contacted", joined)
 			return
 		}
-		if attempt%10 == 0 {
+		wait := time.Second
+		if err != nil && strings.Contains(err.Error(), foreignMarker) {
+			// The join targets belong to another cluster (logged once by
+			// the gossip identity check): retry rarely, in case they are
+			// replaced by servers of ours.
+			wait = 30 * time.Second
+		} else if attempt%10 == 0 {
 			n.cfg.Logger.Warn("join: no address answered yet; retrying", "addrs", addrs, "err", err)
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(time.Second):
+		case <-time.After(wait):
 		}
 	}
 }
@@ -99,7 +106,9 @@ func (n *Node) bootstrapLoop(ctx context.Context) {
 		var servers []raft.Server
 		blocked := ""
 		for _, m := range n.gossip.snapshot() {
-			if !m.alive {
+			// A join-only node (expect 0) never bootstraps; the leader
+			// adds it once the cluster has formed.
+			if !m.alive || (m.meta.Expect == 0 && m.meta.ID != n.cfg.NodeID) {
 				continue
 			}
 			switch {
@@ -181,6 +190,8 @@ func (n *Node) reconcileOnce() {
 	if n.gossip == nil || !n.IsLeader() {
 		return
 	}
+	n.ensureSettings()
+	n.stepDownIfRefused()
 	members := n.gossip.snapshot()
 	n.saveKnownPeers(members)
 	f := n.raft.GetConfiguration()
@@ -200,6 +211,12 @@ func (n *Node) reconcileOnce() {
 			continue
 		}
 		if n.removed.recent(id) {
+			continue
+		}
+		if why := n.admissible(m.meta, ok); why != "" {
+			if n.notes.due("refuse/" + id + "/" + m.meta.ClusterID) {
+				n.cfg.Logger.Error("not adding a server to the raft configuration", "id", id, "raft", m.meta.RaftAddr, "reason", why)
+			}
 			continue
 		}
 		err := n.await(n.ctx, n.raft.AddNonvoter(raft.ServerID(id), raft.ServerAddress(m.meta.RaftAddr), 0, 5*time.Second))

@@ -63,6 +63,14 @@ type Node struct {
 	lastSavedPeers    []string
 	lastBootstrapNote time.Time
 
+	// knownID is the cluster id from the data dir or, once applied, from
+	// the state (see identity.go).
+	idMu    sync.Mutex
+	knownID string
+	foreign foreignAddrs
+	notes   noteLimiter
+	raftRef atomic.Pointer[raft.Raft] // n.raft, for the transport filter
+
 	left     chan struct{}
 	leftOnce sync.Once
 
@@ -79,7 +87,8 @@ type Node struct {
 // Open starts the node: it opens (or creates) the stores under DataDir,
 // starts the raft transport and bootstraps a new single-node cluster when
 // BootstrapExpect is 1 and there is no raft state yet. A node that has
-// state never bootstraps again.
+// state never bootstraps again; a join-only node (BootstrapExpect 0) never
+// bootstraps at all.
 func Open(cfg Config, f *fsm.FSM) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("cluster config: %w", err)
@@ -87,7 +96,11 @@ func Open(cfg Config, f *fsm.FSM) (*Node, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, fsm: f, notify: make(chan bool, 16), stop: make(chan struct{}), left: make(chan struct{})}
+	knownID, err := loadClusterID(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, fsm: f, notify: make(chan bool, 16), stop: make(chan struct{}), left: make(chan struct{}), knownID: knownID}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.peers.init()
 	key := peerKey(cfg.GossipKey)
@@ -119,7 +132,9 @@ func Open(cfg Config, f *fsm.FSM) (*Node, error) {
 		return nil, err
 	}
 	n.trans = trans
-	n.tap = newCommitTap(trans)
+	// raft ← commit tap ← identity filter ← network transport: the tap
+	// only sees RPCs from servers of this node's own cluster.
+	n.tap = newCommitTap(newIdentityFilter(trans, n.rpcAllowed, n.stop))
 	n.logs = logs
 
 	rc := raft.DefaultConfig()
@@ -141,10 +156,12 @@ func Open(cfg Config, f *fsm.FSM) (*Node, error) {
 	}
 	r, err := raft.NewRaft(rc, f, logs, store, snaps, n.tap)
 	if err != nil {
+		close(n.stop)
 		n.closeStores()
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
 	n.raft = r
+	n.raftRef.Store(r)
 	n.startIndex = r.LastIndex()
 	var last raft.Log
 	if err := logs.GetLog(n.startIndex, &last); err == nil {
@@ -170,8 +187,9 @@ func Open(cfg Config, f *fsm.FSM) (*Node, error) {
 			ID: cfg.NodeID, RaftAddr: cfg.AdvertiseRaft, HTTPAddr: cfg.HTTPAdvertise,
 			GossipAddr: cfg.AdvertiseGossip, Expect: cfg.BootstrapExpect, Version: cfg.Version,
 			Bootstrapped: hasState || n.hasRaftState(),
+			ClusterID:    knownID, Auth: n.authMode(), FSM: settingsCommandType,
 		}
-		g, err := newGossip(cfg, meta, n.peers.set)
+		g, err := newGossip(cfg, meta, n.peers.set, &n.foreign)
 		if err != nil {
 			n.Close()
 			return nil, err
@@ -185,8 +203,9 @@ func Open(cfg Config, f *fsm.FSM) (*Node, error) {
 		}
 	}
 	n.observeLeaders()
-	n.wg.Add(1)
+	n.wg.Add(2)
 	go n.watchLeadership()
+	go n.watchIdentity()
 	return n, nil
 }
 
@@ -261,6 +280,7 @@ func (n *Node) becameLeader() {
 		n.cfg.Logger.Warn("leader barrier failed", "err", err)
 		return
 	}
+	defer n.ensureSettings()
 	if n.fsm.State().Initialized() {
 		return
 	}

@@ -24,6 +24,8 @@ func TestMain(m *testing.M) {
 		goleak.IgnoreAnyFunction("github.com/wsd-dev/wsd/cluster.(*Node).await.func1"),
 		goleak.IgnoreAnyFunction("github.com/wsd-dev/wsd/cluster.awaitFor.func1"),
 		goleak.IgnoreAnyFunction("github.com/wsd-dev/wsd/cluster.(*Node).propose.func1"),
+		// The future such a waiter blocks in.
+		goleak.IgnoreAnyFunction("github.com/hashicorp/raft.(*deferError).Error"),
 	)
 }
 
@@ -154,13 +156,21 @@ func TestNode_snapshotAndRestoreFromDisk(t *testing.T) {
 		t.Fatalf("snapshot: %v", err)
 	}
 	create(t, n, "after-snapshot")
-	digest := n.FSM().State().Digest()
+	st := n.FSM().State()
+	digest, idx := st.Digest(), st.Index()
 	if err := n.Close(); err != nil {
 		t.Fatal(err)
 	}
 	n2 := openNode(t, dir, addr)
 	defer n2.Close()
 	waitReady(t, n2)
+	// Ready allows a small lag behind the commit index: wait for the
+	// replay to reach what the first run had applied.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := n2.WaitApplied(ctx, idx); err != nil {
+		t.Fatalf("replay did not reach index %d: %v", idx, err)
+	}
 	if got := n2.FSM().State().Digest(); got != digest {
 		t.Fatalf("digest after snapshot+log replay = %s, want %s", got, digest)
 	}
@@ -175,7 +185,9 @@ func TestConfig_Validate(t *testing.T) {
 		{"default", func(*Config) {}, true},
 		{"no id", func(c *Config) { c.NodeID = "" }, false},
 		{"no dir", func(c *Config) { c.DataDir = "" }, false},
-		{"expect 0", func(c *Config) { c.BootstrapExpect = 0 }, false},
+		{"join only without gossip", func(c *Config) { c.BootstrapExpect = 0 }, false},
+		{"join only", func(c *Config) { c.BootstrapExpect = 0; c.GossipAddr = "127.0.0.1:0" }, true},
+		{"negative expect", func(c *Config) { c.BootstrapExpect = -1 }, false},
 		{"bad raft addr", func(c *Config) { c.RaftAddr = "nope" }, false},
 	}
 	for _, tt := range tests {

@@ -99,6 +99,9 @@ func (n *Node) FreshEnough(maxStale time.Duration) bool {
 // started (unless the leader since replaced those entries: they were never
 // committed), and it is within MaxApplyLag of the leader's commit index.
 func (n *Node) Ready() bool {
+	if n.Admission() != nil {
+		return false // this node's auth mode is not the cluster's
+	}
 	if _, ok := n.Leader(); !ok {
 		return false
 	}

@@ -9,6 +9,7 @@ import (
 // is set.
 type Status struct {
 	ID            string `json:"id"`
+	ClusterID     string `json:"cluster_id,omitempty"`
 	State         string `json:"state"`
 	Term          uint64 `json:"term"`
 	Leader        *Peer  `json:"leader"`
@@ -44,6 +45,7 @@ func (n *Node) StatusWith(opts StatusOptions) Status {
 	st := n.fsm.State()
 	s := Status{
 		ID:           n.cfg.NodeID,
+		ClusterID:    n.ClusterID(),
 		State:        n.raft.State().String(),
 		Term:         n.raft.CurrentTerm(),
 		CommitIndex:  n.raft.CommitIndex(),

@@ -26,6 +26,7 @@ const (
 	AddMemberType       CommandType = 10
 	SetMemberRolesType  CommandType = 11
 	RemoveMemberType    CommandType = 12
+	// ClusterSettingsType is 13, declared in apply_cluster.go.
 )
 
 // IgnoreUnknownFlag may be set on a command type by a newer binary for a
@@ -54,6 +55,7 @@ var versions = map[CommandType]uint8{
 	SetMemberRolesType:  1,
 	RemoveMemberType:    1,
 	RestoredType:        1,
+	ClusterSettingsType: 1,
 }
 
 // SupportedVersion returns the newest version of t this binary understands,
@@ -88,6 +90,8 @@ func (t CommandType) String() string {
 		return "remove_member"
 	case RestoredType:
 		return "restored"
+	case ClusterSettingsType:
+		return "cluster_settings"
 	}
 	return fmt.Sprintf("type_%d", uint8(t))
 }
@@ -291,6 +295,8 @@ func newCommand(t CommandType, v uint8) Command {
 		return &RemoveMember{}
 	case RestoredType:
 		return &Restored{}
+	case ClusterSettingsType:
+		return &ClusterSettings{}
 	}
 	return nil
 }

@@ -31,6 +31,7 @@ func exampleCommands() []fsm.Command {
 		&fsm.SetMemberRoles{Workspace: "ml-team", Principal: "bob", Roles: []string{"Admin", "Viewer"}, At: at(11), By: "alice", Caller: caller},
 		&fsm.RemoveMember{Workspace: "ml-team", Principal: "bob", At: at(12), By: "alice"},
 		&fsm.Restored{SnapshotIndex: 4107, Digest: "abc", At: at(14), By: "root"},
+		&fsm.ClusterSettings{ClusterID: "6f1c2a8e-3b7d-4c59-9e2f-0a1b2c3d4e5f", AuthMode: "oidc"},
 	}
 }
 

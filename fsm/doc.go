@@ -25,10 +25,15 @@
 //     carries its Caller, and the roles it needs are checked against the
 //     bindings at the command's log index, so a revocation committed
 //     before a write always wins. A nil Caller means authentication is
-//     off. A caller without any role in the workspace is refused with the
+//     off, and is allowed everything only while the cluster's recorded
+//     auth mode (ClusterSettings) is AuthNone or unrecorded; in a cluster
+//     with authentication a nil Caller is allowed nothing. A caller without any role in the workspace is refused with the
 //     workspace's not-found error, one with too small a role with
 //     Forbidden (State.refuse). Reads are checked by the serving node with
 //     State.Allowed and State.CanSee.
+//   - ClusterSettings (cluster id and auth mode) is set once; the id never
+//     changes and the mode only moves from AuthNone to an authenticated
+//     mode. It travels in snapshots (format version 2).
 //   - Readers get immutable *State values published after each applied
 //     batch (copy-on-write B-trees behind an atomic pointer): reads take no
 //     lock and never block Apply, and a reader's view is consistent.

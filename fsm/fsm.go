@@ -170,6 +170,8 @@ func (s *State) apply(idx uint64, c Command) Result {
 		return s.applyRestored(idx, c)
 	case *Keyed:
 		return s.applyKeyed(idx, c)
+	case *ClusterSettings:
+		return s.applyClusterSettings(c)
 	}
 	panic(fmt.Sprintf("wsd: no apply function for %T", c))
 }

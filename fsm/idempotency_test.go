@@ -152,10 +152,10 @@ func keyedState(tb testing.TB) *fsm.State {
 	return f.State()
 }
 
-// TestState_WriteSnapshot_goldenV2 pins snapshot format version 2, the
+// TestState_WriteSnapshot_goldenV3 pins snapshot format version 3, the
 // format of a state that remembers idempotency keys.
-func TestState_WriteSnapshot_goldenV2(t *testing.T) {
-	path := filepath.Join("testdata", "snapshot_v2.golden")
+func TestState_WriteSnapshot_goldenV3(t *testing.T) {
+	path := filepath.Join("testdata", "snapshot_v3.golden")
 	st := keyedState(t)
 	b := snapshotBytes(t, st)
 	got := renderSnap(t, b)

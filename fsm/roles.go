@@ -19,7 +19,10 @@ const (
 const Everyone = "*"
 
 // Caller is who issued a command or a read, as authenticated at the edge.
-// A nil *Caller means authentication is off: everything is allowed. For
+// A nil *Caller means authentication is off: everything is allowed, but
+// only in a cluster whose recorded auth mode is AuthNone (or not recorded
+// yet); in a cluster with authentication a nil Caller is allowed nothing,
+// so a node mis-started without authentication cannot write. For
 // writes the caller travels inside the command, so the decision is made in
 // Apply against the bindings at that log index: a role revoked at index i
 // can never authorise a write committed after i.
@@ -102,7 +105,7 @@ func (s *State) rolesIn(ws string, c *Caller) roleSet {
 // IsPlatformAdmin reports whether c holds PlatformAdmin on system.
 func (s *State) IsPlatformAdmin(c *Caller) bool {
 	if c == nil {
-		return true
+		return s.anonymousAllowed()
 	}
 	for _, name := range c.Names() {
 		if b, ok := s.roles.Get(&RoleBinding{Workspace: SystemWorkspace, Principal: name}); ok && slices.Contains(b.Roles, RolePlatformAdmin) {
@@ -116,7 +119,10 @@ func (s *State) IsPlatformAdmin(c *Caller) bool {
 // Admin) in ws. PlatformAdmin may do anything anywhere; the system
 // workspace is read-only for everyone else.
 func (s *State) Allowed(ws string, c *Caller, need string) bool {
-	if c == nil || s.IsPlatformAdmin(c) {
+	if c == nil {
+		return s.anonymousAllowed()
+	}
+	if s.IsPlatformAdmin(c) {
 		return true
 	}
 	if ws == SystemWorkspace && rank(need) > rank(RoleViewer) {
@@ -127,13 +133,22 @@ func (s *State) Allowed(ws string, c *Caller, need string) bool {
 
 // CanCreateWorkspace reports whether c may create workspaces.
 func (s *State) CanCreateWorkspace(c *Caller) bool {
-	return c == nil || s.IsPlatformAdmin(c) || s.rolesIn(SystemWorkspace, c).creator
+	if c == nil {
+		return s.anonymousAllowed()
+	}
+	return s.IsPlatformAdmin(c) || s.rolesIn(SystemWorkspace, c).creator
 }
 
 // VisibleTo returns a predicate for the workspaces c may see (holds any
 // role in), or nil when c sees everything.
 func (s *State) VisibleTo(c *Caller) func(*Workspace) bool {
-	if c == nil || s.IsPlatformAdmin(c) {
+	if c == nil {
+		if s.anonymousAllowed() {
+			return nil
+		}
+		return func(*Workspace) bool { return false }
+	}
+	if s.IsPlatformAdmin(c) {
 		return nil
 	}
 	return func(w *Workspace) bool { return s.sees(w.Name, c) }

@@ -13,31 +13,39 @@ import (
 	"io"
 )
 
-// Snapshot stream format, version 1 (and 2):
+// Snapshot stream format, versions 1 to 3:
 //
 //	magic    8 bytes  "WSDSNAP\n"
 //	version  2 bytes  big endian, SnapshotVersion
 //	records  kind (1 byte), payload length (uvarint), JSON payload
 //	         the first record is recMeta; then every workspace, project,
 //	         reference and role binding in key order
-//	         (version 2 only: then every remembered idempotency key,
+//	         (version 3 only: then every remembered idempotency key,
 //	         recIdem, in (principal, key) order)
 //	trailer  kind recEnd, then the SHA-256 of every byte up to and
 //	         including recEnd
+//
+// Version 2 adds the cluster settings (cluster_id, auth_mode) to the meta
+// record. A state without cluster settings is written as version 1, byte
+// for byte what older binaries wrote and read; a state with them as
+// version 2, which older binaries refuse instead of dropping the settings.
 //
 // The format is streamed in both directions: neither side holds the whole
 // snapshot in one buffer. Records are written in key order and JSON objects
 // have a fixed field order, so one state always yields the same bytes.
 //
-// Version 2 only adds recIdem records and the meta's "keys" count. A state
-// that remembers no idempotency key is written as version 1, byte for
-// byte as before; one that does is version 2, which a binary reading only
-// version 1 refuses.
+// Version 3 adds recIdem records and the meta's "keys" count (cluster
+// settings optional). A state that remembers no idempotency key is written
+// as version 1 or 2 as above, byte for byte as before; one that does is
+// version 3, which binaries reading only versions 1 and 2 refuse.
 const (
 	snapshotMagic   = "WSDSNAP\n"
-	SnapshotVersion = 2
-	// snapshotVersionNoKeys is written when no key is remembered.
-	snapshotVersionNoKeys = 1
+	SnapshotVersion = 3
+	// snapshotV1 is written for a state with neither cluster settings nor
+	// idempotency keys, snapshotV2 for one with cluster settings and no
+	// keys; SnapshotVersion (3) for one with keys (settings optional).
+	snapshotV1 = 1
+	snapshotV2 = 2
 
 	recMeta      byte = 1
 	recWorkspace byte = 2
@@ -58,6 +66,8 @@ type snapshotMeta struct {
 	Refs        int    `json:"refs"`
 	Roles       int    `json:"roles"`
 	Keys        int    `json:"keys,omitempty"`
+	ClusterID   string `json:"cluster_id,omitempty"`
+	AuthMode    string `json:"auth_mode,omitempty"`
 }
 
 // ErrSnapshotCorrupt wraps every reason a snapshot stream is refused.
@@ -108,16 +118,19 @@ func (s *State) WriteSnapshot(w io.Writer) error {
 func (s *State) writeSnapshot(w io.Writer, index uint64) error {
 	sw := &snapshotWriter{w: bufio.NewWriterSize(w, 64<<10), h: sha256.New()}
 	sw.enc = json.NewEncoder(&sw.body)
-	version := snapshotVersionNoKeys
-	if s.idemByKey.Len() > 0 {
+	version := snapshotV1
+	switch {
+	case s.idemByKey.Len() > 0:
 		version = SnapshotVersion
+	case s.clusterID != "":
+		version = snapshotV2
 	}
 	sw.write([]byte(snapshotMagic))
 	sw.write([]byte{byte(version >> 8), byte(version & 0xff)})
 	sw.record(recMeta, snapshotMeta{
 		Index: index, Initialized: s.initialized,
 		Workspaces: s.wsByName.Len(), Projects: s.projByName.Len(), Refs: s.refs.Len(), Roles: s.roles.Len(),
-		Keys: s.idemByKey.Len(),
+		Keys: s.idemByKey.Len(), ClusterID: s.clusterID, AuthMode: s.authMode,
 	})
 	s.wsByName.Scan(func(v *Workspace) bool { sw.record(recWorkspace, v); return sw.err == nil })
 	s.projByName.Scan(func(v *Project) bool { sw.record(recProject, v); return sw.err == nil })
@@ -196,8 +209,8 @@ func ReadSnapshot(r io.Reader) (*State, error) {
 		return nil, corrupt("not a wsd snapshot (bad magic)")
 	}
 	version := int(head[8])<<8 | int(head[9])
-	if version != snapshotVersionNoKeys && version != SnapshotVersion {
-		return nil, corrupt("snapshot format version %d is not supported (this binary reads versions %d and %d)", version, snapshotVersionNoKeys, SnapshotVersion)
+	if version < snapshotV1 || version > SnapshotVersion {
+		return nil, corrupt("snapshot format version %d is not supported (this binary reads versions %d to %d)", version, snapshotV1, SnapshotVersion)
 	}
 	s := newState()
 	var meta *snapshotMeta
@@ -243,6 +256,9 @@ func ReadSnapshot(r io.Reader) (*State, error) {
 			if err := decodeStrict(buf, meta); err != nil {
 				return nil, corrupt("meta: %v", err)
 			}
+			if err := meta.checkSettings(version); err != nil {
+				return nil, corrupt("meta: %v", err)
+			}
 			continue
 		}
 		if kind == recIdem && version < SnapshotVersion {
@@ -260,7 +276,29 @@ func ReadSnapshot(r io.Reader) (*State, error) {
 			s.wsByName.Len(), s.projByName.Len(), s.refs.Len(), s.roles.Len(), s.idemByKey.Len(), meta.Workspaces, meta.Projects, meta.Refs, meta.Roles, meta.Keys)
 	}
 	s.index, s.initialized = meta.Index, meta.Initialized
+	s.clusterID, s.authMode = meta.ClusterID, meta.AuthMode
 	return s, nil
+}
+
+// checkSettings checks the cluster settings of a meta record: none in
+// version 1, a valid id and mode in version 2.
+func (m *snapshotMeta) checkSettings(version int) error {
+	if version == snapshotV1 {
+		if m.ClusterID != "" || m.AuthMode != "" {
+			return errors.New("cluster settings in a version 1 snapshot")
+		}
+		return nil
+	}
+	if version == SnapshotVersion && m.ClusterID == "" && m.AuthMode == "" {
+		return nil // settings are optional beside idempotency keys
+	}
+	if !ValidClusterID(m.ClusterID) {
+		return fmt.Errorf("cluster id %q is not a UUID", m.ClusterID)
+	}
+	if msg := validAuthMode(m.AuthMode); msg != "" {
+		return fmt.Errorf("auth mode %q %s", m.AuthMode, msg)
+	}
+	return nil
 }
 
 // restoreRecord validates one record and adds it to s.

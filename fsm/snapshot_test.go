@@ -294,7 +294,7 @@ func corruptions(t *testing.T, b []byte) map[string][]byte {
 		"flip end marker":      flip(len(b) - sha256.Size - 1),
 		"wrong magic":          append([]byte("WSDSNAP\r"), b[8:]...),
 		"wrong magic resummed": edit(func(sf *snapFile) { sf.magic = "NOTSNAP\n" }),
-		"format version 3":     edit(func(sf *snapFile) { sf.version = 3 }),
+		"format version 4":     edit(func(sf *snapFile) { sf.version = 4 }),
 		"format version 0":     edit(func(sf *snapFile) { sf.version = 0 }),
 		"trailing garbage":     append(bytes.Clone(b), 0),
 		"trailing copy":        append(bytes.Clone(b), b...),

@@ -9,6 +9,8 @@ import "github.com/tidwall/btree"
 type State struct {
 	index       uint64
 	initialized bool
+	// clusterID and authMode are set once, by ClusterSettings.
+	clusterID, authMode string
 
 	// Workspaces, one tree per sort order. All hold the same *Workspace
 	// values. The trees are counted, so page k of an unfiltered list is
@@ -150,6 +152,8 @@ func (s *State) freeze() *State {
 	return &State{
 		index:         s.index,
 		initialized:   s.initialized,
+		clusterID:     s.clusterID,
+		authMode:      s.authMode,
 		wsByName:      s.wsByName.IsoCopy(),
 		wsByID:        s.wsByID.IsoCopy(),
 		wsByCreated:   s.wsByCreated.IsoCopy(),

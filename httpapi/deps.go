@@ -36,6 +36,10 @@ type Cluster interface {
 	// WaitApplied waits until the local FSM has applied idx.
 	WaitApplied(ctx context.Context, idx uint64) (*fsm.State, error)
 	Ready() bool
+	// Admission is nil when this node may serve, or an error wrapping
+	// cluster.ErrAuthModeMismatch when its flags disagree with the
+	// cluster-wide settings: it then answers 503 cluster_mismatch.
+	Admission() error
 	// StatusWith is this node's view of the cluster; SkipDigest leaves out
 	// the O(n) state digest.
 	StatusWith(opts cluster.StatusOptions) cluster.Status

@@ -70,6 +70,10 @@
 //     must make progress, write bodies must be declared JSON (415), and
 //     the API listener caps open connections and turns net/http's own
 //     plain-text error answers into the JSON error body.
+//   - A node whose Cluster.Admission fails (its auth mode differs from the
+//     cluster's) serves nothing but /healthz, /readyz, /v1/cluster/status
+//     and /v1/cluster/members: every other route, and /readyz, answer 503
+//     with code cluster_mismatch (admission.go).
 //
 // Who may import it: cmd/wsd and tests. It imports fsm (state, commands and
 // errors), cluster (its sentinel errors and status types), auth (the

@@ -29,6 +29,10 @@ const (
 	// Restore refusals (POST /v1/cluster/restore).
 	codeUnsupportedMedia    = "unsupported_media_type"
 	codeInsufficientStorage = "insufficient_storage"
+	// codeClusterMismatch: this node's flags disagree with the cluster's
+	// settings (its auth mode); it refuses to serve until restarted with
+	// the cluster's. Nothing was applied; another node may serve.
+	codeClusterMismatch = "cluster_mismatch"
 )
 
 // httpError is an error decided at the HTTP edge, with its answer.
@@ -147,6 +151,8 @@ func toAnswer(err error) answer {
 		return toAnswer(unavailable("A change of the cluster's membership is being committed; nothing was done. Retry shortly"))
 	case errors.Is(err, cluster.ErrTransferTimeout):
 		return toAnswer(unavailable("Leadership did not move to another voter within the election timeout; nothing else changed. Retry shortly"))
+	case errors.Is(err, cluster.ErrAuthModeMismatch):
+		return answer{http.StatusServiceUnavailable, codeClusterMismatch, false, client.ErrorBody{Detail: "This node refuses to serve: " + err.Error()}}
 	// The order matters: an outcome-unknown error may also wrap
 	// ErrShutdown or a context error.
 	case errors.Is(err, cluster.ErrOutcomeUnknown):

@@ -20,6 +20,9 @@ func (s *Server) healthz(http.ResponseWriter, *http.Request) (reply, error) {
 // cluster.MaxApplyLag (32) entries of the leader's commit index (see
 // cluster.Node.Ready). This is what a load balancer checks.
 func (s *Server) readyz(http.ResponseWriter, *http.Request) (reply, error) {
+	if err := s.c.Admission(); err != nil {
+		return reply{}, err
+	}
 	if s.c.Ready() {
 		return reply{status: http.StatusOK, body: statusBody{Status: "ok"}}, nil
 	}

@@ -285,6 +285,7 @@ type fakeCluster struct {
 	// readIndexFn answers LinearizableIndex on a follower (nil: no
 	// leader can be reached).
 	readIndexFn func(ctx context.Context) (uint64, error)
+	admission   error
 }
 
 // followerOf is a fake follower of the real single-node cluster behind
@@ -344,6 +345,8 @@ func (f *fakeCluster) WaitApplied(ctx context.Context, idx uint64) (*fsm.State, 
 }
 
 func (f *fakeCluster) Ready() bool { return true }
+
+func (f *fakeCluster) Admission() error { return f.admission }
 func (f *fakeCluster) StatusWith(cluster.StatusOptions) cluster.Status {
 	return cluster.Status{ID: "fake"}
 }

@@ -333,8 +333,9 @@ func oaSchemas() obj {
 			"id": oaStr("Raft server id."), "raft_addr": oaStr("Raft transport address."), "http_addr": oaStr("Base URL of its HTTP API."),
 		}),
 		"ClusterStatus": oaObject([]string{"id", "state", "term", "leader", "commit_index", "applied_index", "last_index", "fsm_index", "last_contact_ms", "ready"}, obj{
-			"id": oaStr("This node."), "state": obj{"type": "string", "enum": []string{"Follower", "Candidate", "Leader", "Shutdown"}},
-			"term": oaInteger("Raft term."), "leader": obj{"oneOf": []obj{oaRef("Peer"), {"type": "null"}}},
+			"id": oaStr("This node."), "cluster_id": oaStr("The cluster's id (a UUID recorded by its first leader); absent while unknown."),
+			"state": obj{"type": "string", "enum": []string{"Follower", "Candidate", "Leader", "Shutdown"}},
+			"term":  oaInteger("Raft term."), "leader": obj{"oneOf": []obj{oaRef("Peer"), {"type": "null"}}},
 			"commit_index": oaInteger("Highest committed log index known."), "applied_index": oaInteger("Highest index handed to the state machine."),
 			"last_index": oaInteger("Last log index stored."), "fsm_index": oaInteger("Index the state reflects."),
 			"last_contact_ms": oaInteger("Milliseconds since the leader was heard from (0 on the leader, -1 never)."),

@@ -131,7 +131,7 @@ func foreignSnapshots(snap []byte) map[string][]byte {
 	return map[string][]byte{
 		"flipped byte":     mod(func(b []byte) []byte { b[len(b)/2] ^= 0x01; return b }),
 		"wrong magic":      mod(func(b []byte) []byte { copy(b, "NOTSNAP\n"); return b }),
-		"format version 2": mod(func(b []byte) []byte { b[8], b[9] = 0, 2; return b }),
+		"format version 3": mod(func(b []byte) []byte { b[8], b[9] = 0, 3; return b }),
 		"truncated":        snap[:len(snap)-10],
 		"trailing data":    append(bytes.Clone(snap), 0),
 		"empty":            {},

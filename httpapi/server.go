@@ -320,12 +320,16 @@ func propose(method string, e writeEndpoint) methodHandler {
 // methodSwitch dispatches one path's requests on their method.
 type methodSwitch struct {
 	s       *Server
+	gated   bool // refused while the node's Admission fails
 	methods []string
 	hs      []http.Handler
 	allow   []string
 }
 
 func (m *methodSwitch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if m.gated && !m.s.admitted(w, r) {
+		return
+	}
 	r, cancel, err := m.s.withDeadline(r)
 	if err != nil {
 		m.s.writeError(w, r, 0, err)
@@ -358,6 +362,7 @@ func (s *Server) route(r *mux.Router, tmpl string, ms ...methodHandler) {
 		sw.hs = append(sw.hs, h)
 	}
 	sw.allow = []string{strings.Join(sw.methods, ", ")}
+	sw.gated = !admissionExempt[tmpl]
 	r.Handle(tmpl, s.instrument(tmpl, s.authenticate(sw)))
 }
 

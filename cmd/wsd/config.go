@@ -15,22 +15,26 @@ import (
 
 // config is everything the daemon is started with.
 type config struct {
-	NodeID            string
-	DataDir           string
-	HTTPAddr          string
-	RaftAddr          string
-	GossipAddr        string
-	Advertise         string
-	Join              []string
-	BootstrapExpect   int
-	DeadServerTimeout time.Duration
-	GossipLocal       bool
-	MaxStale          time.Duration
-	LeaderWait        time.Duration
-	RequestTimeout    time.Duration
-	MaxRequestTimeout time.Duration
-	LogLevel          string
-	LogFormat         string
+	NodeID          string
+	DataDir         string
+	HTTPAddr        string
+	RaftAddr        string
+	GossipAddr      string
+	Advertise       string
+	Join            []string
+	BootstrapExpect int
+	// BootstrapExpectSet: --bootstrap-expect (or WSD_BOOTSTRAP_EXPECT)
+	// was given. Without it, a node given --join is join-only
+	// (BootstrapExpect 0): it never bootstraps a cluster of its own.
+	BootstrapExpectSet bool
+	DeadServerTimeout  time.Duration
+	GossipLocal        bool
+	MaxStale           time.Duration
+	LeaderWait         time.Duration
+	RequestTimeout     time.Duration
+	MaxRequestTimeout  time.Duration
+	LogLevel           string
+	LogFormat          string
 	// MaxRestoreMiB is the largest snapshot a restore accepts, in MiB.
 	MaxRestoreMiB int
 
@@ -57,6 +61,9 @@ type config struct {
 	RaftTLSKey               string
 	RaftTLSCA                string
 	GossipKey                string
+	// InsecureCluster lets a node with authentication on run without
+	// gossip encryption or raft mutual TLS.
+	InsecureCluster bool
 
 	// HTTP server limits (see limits.go).
 	HTTP httpLimits
@@ -114,7 +121,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	str(&c.Advertise, "advertise", "", "host other nodes reach this node by (default: the listen host, or 127.0.0.1)")
 	var join string
 	str(&join, "join", "", "comma-separated gossip addresses or DNS names to join (retried until one answers)")
-	integer(&c.BootstrapExpect, "bootstrap-expect", 1, "number of servers that bootstrap the cluster together")
+	integer(&c.BootstrapExpect, "bootstrap-expect", 1, "number of servers that bootstrap the cluster together; 0 = join only (the default when --join is given)")
 	dur(&c.DeadServerTimeout, "dead-server-timeout", 5*time.Minute, "how long a server may be gone before the leader removes it")
 	boolean(&c.GossipLocal, "gossip-local", false, "use fast loopback gossip timings (tests, single host)")
 	dur(&c.MaxStale, "max-stale", 5*time.Second, "longest leader silence after which default reads go to the leader (at least 1s)")
@@ -143,6 +150,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	str(&c.RaftTLSCA, "raft-tls-ca", "", "cluster CA for the raft transport")
 	str(&c.GossipKey, "gossip-key", "", "base64 key (16, 24 or 32 bytes) that encrypts gossip")
 	httpFlags(&c.HTTP, dur, integer)
+	boolean(&c.InsecureCluster, "insecure-cluster", false, "with --auth oidc, run without --gossip-key or raft mutual TLS (anyone reaching the cluster ports can join)")
 	str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	str(&c.LogFormat, "log-format", "text", "text or json")
 	if len(errs) > 0 {
@@ -155,6 +163,15 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 		if j = strings.TrimSpace(j); j != "" {
 			c.Join = append(c.Join, j)
 		}
+	}
+	c.BootstrapExpectSet = getenv(envName("bootstrap-expect")) != ""
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "bootstrap-expect" {
+			c.BootstrapExpectSet = true
+		}
+	})
+	if !c.BootstrapExpectSet && len(c.Join) > 0 {
+		c.BootstrapExpect = 0 // join only: never bootstrap alone
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))

@@ -18,7 +18,12 @@
 // With no flags it runs a single-node cluster with its data in ./wsd-data
 // and serves the API on :8080. The --http-* flags bound what one client can
 // hold of the HTTP server (timeouts, header size, open connections, derived
-// from RLIMIT_NOFILE by default; limits.go). main only calls run; run builds the FSM, the
+// from RLIMIT_NOFILE by default; limits.go). --join without
+// an explicit --bootstrap-expect (flag or WSD_BOOTSTRAP_EXPECT) is join
+// only: the node never bootstraps a cluster of its own. With --auth oidc
+// the node refuses to start without --gossip-key (when gossip runs) and
+// raft mutual TLS, unless --insecure-cluster is given, which it logs at
+// WARN. main only calls run; run builds the FSM, the
 // raft node, the HTTP server and one Prometheus registry, and shuts them
 // down in order on SIGINT or SIGTERM.
 //

@@ -58,6 +58,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	if err := checkAdmission(cfg, log); err != nil {
+		return err
+	}
 	sec, err := buildSecurity(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -113,6 +116,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		GossipLocal:       cfg.GossipLocal,
 		Join:              cfg.Join,
 		BootstrapExpect:   cfg.BootstrapExpect,
+		AuthMode:          cfg.Auth,
 		DeadServerTimeout: cfg.DeadServerTimeout,
 		Version:           version,
 		ApplyTimeout:      10 * time.Second,
@@ -172,6 +176,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("wsd serving", "http", httpAdv, "raft", raftAdv, "data_dir", cfg.DataDir, "version", version)
+	if cfg.BootstrapExpect == 0 {
+		log.Info("join only: this node never bootstraps a cluster of its own; it waits to be added by the leader of the cluster it joins", "join", cfg.Join)
+	}
 
 	select {
 	case err := <-errc:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/wsd-dev/wsd/auth"
@@ -28,6 +29,33 @@ func (s *security) scheme() string {
 		return "https://"
 	}
 	return "http://"
+}
+
+// checkAdmission refuses a node with authentication on whose cluster ports
+// are open to anyone: joining must need the gossip key (when gossip runs)
+// and the raft CA, unless the operator accepts the risk with
+// --insecure-cluster, which is logged loudly.
+func checkAdmission(cfg *config, log *slog.Logger) error {
+	if cfg.Auth == auth.ModeNone {
+		return nil
+	}
+	var missing []string
+	if cfg.GossipAddr != "off" && cfg.GossipKey == "" {
+		missing = append(missing, "--gossip-key")
+	}
+	if cfg.RaftTLSCert == "" || cfg.RaftTLSKey == "" || cfg.RaftTLSCA == "" {
+		missing = append(missing, "--raft-tls-cert/--raft-tls-key/--raft-tls-ca")
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if !cfg.InsecureCluster {
+		return fmt.Errorf("--auth %s needs cluster admission secrets: set %s (or pass --insecure-cluster to run without them: anyone who reaches the gossip or raft port can then join, receive every record and take over the cluster)",
+			cfg.Auth, strings.Join(missing, " and "))
+	}
+	log.Warn("INSECURE CLUSTER: --insecure-cluster is set: authentication is on but the cluster ports are open; any host that reaches them can join, receive every record and take over the cluster",
+		"missing", strings.Join(missing, ", "))
+	return nil
 }
 
 func buildSecurity(ctx context.Context, cfg *config, log *slog.Logger) (*security, error) {

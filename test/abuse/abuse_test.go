@@ -232,7 +232,7 @@ func TestAbuse(t *testing.T) {
 	runFor, sd := duration(t), seed(t)
 	iss := oidctest.New(t)
 	s := testserver.Start(t, testserver.Options{
-		Args: []string{"--auth=oidc", "--oidc-issuer=" + iss.URL, "--oidc-audience=" + oidctest.Audience, "--admin-principal=root"},
+		Args: []string{"--auth=oidc", "--oidc-issuer=" + iss.URL, "--oidc-audience=" + oidctest.Audience, "--admin-principal=root", "--insecure-cluster"},
 		Env:  nodeEnv,
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), runFor+5*time.Minute)

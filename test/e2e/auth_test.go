@@ -21,11 +21,13 @@ const adminPrincipal = "root"
 const authTestGossipKey = "d3NkLWUyZS1hdXRoLWNsdXN0ZXItc2VjcmV0LTMyYiE="
 
 // authArgs turns OIDC authentication on against iss, with a cluster
-// secret (the gossip key).
+// secret (the gossip key) but without raft mutual TLS
+// (--insecure-cluster); tls_test.go adds the raft TLS flags.
 func authArgs(iss *oidctest.Issuer) []string {
 	return []string{
 		"--auth=oidc",
 		"--gossip-key=" + authTestGossipKey,
+		"--insecure-cluster",
 		"--oidc-issuer=" + iss.URL,
 		"--oidc-audience=" + oidctest.Audience,
 		"--admin-principal=" + adminPrincipal,

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,6 +29,9 @@ type chartPods struct {
 		Host string
 		Args []string
 		Env  map[string]string
+		// Files are mounted from the Secrets the chart generates (raft
+		// TLS), by path in the container.
+		Files map[string]string
 	} `json:"pods"`
 }
 
@@ -149,7 +154,8 @@ func requireFree(t *testing.T, addr string, udp bool) {
 
 // TestChart_podsFormACluster starts three wsd processes with exactly the
 // container args and environment the Helm chart renders (pod DNS names
-// mapped to loopback addresses) and checks that they form one cluster:
+// mapped to loopback addresses), with the raft certificates and gossip key
+// the chart generates, and checks that they form one cluster:
 // one leader, three voters, and a write through one pod is read on another.
 func TestChart_podsFormACluster(t *testing.T) {
 	if testing.Short() {
@@ -170,6 +176,20 @@ func TestChart_podsFormACluster(t *testing.T) {
 	for i, pod := range p.Pods {
 		n := &node{id: pod.Name, host: ips[i], dataDir: filepath.Join(dir, pod.Name)}
 		args := podArgs(t, p, i, ips, n.dataDir)
+		// Secret files go to a directory of the pod's; their paths in the
+		// args follow.
+		for path, content := range pod.Files {
+			local := filepath.Join(dir, pod.Name+"-secrets", filepath.FromSlash(path))
+			if err := os.MkdirAll(filepath.Dir(local), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(local, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			for j, a := range args {
+				args[j] = strings.ReplaceAll(a, "="+path, "="+local)
+			}
+		}
 		if got := flagValue(args, "node-id"); got != pod.Name {
 			t.Fatalf("%s: --node-id=%q, want the pod name", pod.Name, got)
 		}
@@ -193,8 +213,8 @@ func TestChart_podsFormACluster(t *testing.T) {
 		pods = append(pods, started{n, args, env})
 		c.nodes = append(c.nodes, n)
 	}
-	for i, s := range pods {
-		t.Logf("%s: wsd %s (env %v and PATH)", s.n.id, strings.Join(s.args, " "), p.Pods[i].Env)
+	for _, s := range pods {
+		t.Logf("%s: wsd %s (env %v and PATH)", s.n.id, strings.Join(s.args, " "), slices.Sorted(maps.Keys(p.Pods[0].Env)))
 		startProcess(t, c, s.n, s.args, s.env)
 	}
 

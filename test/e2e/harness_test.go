@@ -181,9 +181,11 @@ func (c *testCluster) start(n *node) {
 		"--gossip-addr=" + n.addr() + ":" + strconv.Itoa(n.gossPort),
 		"--gossip-local",
 		"--join=" + c.joinAddrs(n),
-		"--bootstrap-expect=" + strconv.Itoa(n.expect),
 		"--leader-wait=3s",
 		"--log-level=info",
+	}
+	if n.expect > 0 { // 0: leave --bootstrap-expect unset
+		args = append(args, "--bootstrap-expect="+strconv.Itoa(n.expect))
 	}
 	if n.netns != "" {
 		args = append(args, "--advertise="+n.addr())
@@ -325,10 +327,11 @@ func (c *testCluster) status(n *node) (status, error) {
 }
 
 type status struct {
-	ID     string `json:"id"`
-	State  string `json:"state"`
-	Term   uint64 `json:"term"`
-	Leader *struct {
+	ID        string `json:"id"`
+	ClusterID string `json:"cluster_id"`
+	State     string `json:"state"`
+	Term      uint64 `json:"term"`
+	Leader    *struct {
 		ID       string `json:"id"`
 		HTTPAddr string `json:"http_addr"`
 	} `json:"leader"`

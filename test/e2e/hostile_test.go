@@ -393,7 +393,7 @@ func TestHostile_smallGaps(t *testing.T) {
 func TestHostile_invisibleIsNotFound(t *testing.T) {
 	iss := oidctest.New(t)
 	s := testserver.Start(t, testserver.Options{Args: []string{
-		"--auth=oidc",
+		"--auth=oidc", "--insecure-cluster",
 		"--oidc-issuer=" + iss.URL,
 		"--oidc-audience=" + oidctest.Audience,
 		"--admin-principal=" + adminPrincipal,

@@ -136,11 +136,11 @@ func TestOps_backupRestore(t *testing.T) {
 	bad := map[string][]byte{
 		"corrupt":          bytes.Clone(good),
 		"wrong magic":      bytes.Clone(good),
-		"format version 2": bytes.Clone(good),
+		"format version 3": bytes.Clone(good),
 	}
 	bad["corrupt"][len(good)/2] ^= 0x40
 	copy(bad["wrong magic"], "ZIPFILE\n")
-	bad["format version 2"][8], bad["format version 2"][9] = 0, 2
+	bad["format version 3"][8], bad["format version 3"][9] = 0, 3
 	before, err := c.digests()
 	if err != nil {
 		t.Fatal(err)

@@ -2,9 +2,11 @@ package charttest
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -34,8 +36,13 @@ type Pod struct {
 	// Args are the container args with $(VAR) references expanded.
 	Args []string
 	// Env is the container environment with the downward API resolved.
-	// Variables from Secrets are absent: the caller supplies them.
+	// Variables from Secrets the chart generates hold those Secrets'
+	// values; variables from other Secrets are absent: the caller supplies
+	// them.
 	Env map[string]string
+	// Files are the files the container mounts from Secrets the chart
+	// generates, by path in the container.
+	Files map[string]string `json:",omitempty"`
 }
 
 // RenderedPods renders the chart with values and returns every replica as
@@ -62,11 +69,18 @@ func RenderedPods(t testing.TB, values map[string]any) (pods []Pod, headless str
 		if err != nil {
 			t.Fatal(err)
 		}
+		for _, e := range c.Env {
+			if ref := e.ValueFrom; ref != nil && ref.SecretKeyRef != nil {
+				if sec := m.Secret(ref.SecretKeyRef.Name); sec != nil {
+					env[e.Name] = string(sec.Data[ref.SecretKeyRef.Key])
+				}
+			}
+		}
 		args := make([]string, len(c.Args))
 		for j, a := range c.Args {
 			args[j] = Expand(a, env)
 		}
-		pods = append(pods, Pod{Name: name, Host: name + "." + headless, Args: args, Env: env})
+		pods = append(pods, Pod{Name: name, Host: name + "." + headless, Args: args, Env: env, Files: secretFiles(m, sts, c)})
 	}
 	return pods, headless
 }
@@ -134,4 +148,33 @@ func Expand(s string, env map[string]string) string {
 		}
 	}
 	return b.String()
+}
+
+// secretFiles returns the files c mounts from Secrets of the manifest, by
+// path in the container (a mount of every key, or of the listed items).
+func secretFiles(m *Manifest, sts *appsv1.StatefulSet, c *corev1.Container) map[string]string {
+	files := map[string]string{}
+	for _, vm := range c.VolumeMounts {
+		for _, v := range sts.Spec.Template.Spec.Volumes {
+			if v.Name != vm.Name || v.Secret == nil {
+				continue
+			}
+			sec := m.Secret(v.Secret.SecretName)
+			if sec == nil {
+				continue
+			}
+			if len(v.Secret.Items) == 0 {
+				for k, b := range sec.Data {
+					files[path.Join(vm.MountPath, k)] = string(b)
+				}
+			}
+			for _, it := range v.Secret.Items {
+				files[path.Join(vm.MountPath, it.Path)] = string(sec.Data[it.Key])
+			}
+		}
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	return files
 }

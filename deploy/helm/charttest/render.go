@@ -19,6 +19,8 @@ type Manifest struct {
 	Services             []corev1.Service
 	PodDisruptionBudgets []policyv1.PodDisruptionBudget
 	ServiceAccounts      []corev1.ServiceAccount
+	// Secrets are the ones the chart generates (cluster admission secrets).
+	Secrets []corev1.Secret
 	// ServiceMonitors are kept unstructured: the Prometheus Operator types
 	// are not worth a dependency. DecodeManifest checks their required fields.
 	ServiceMonitors []unstructured.Unstructured
@@ -29,7 +31,7 @@ func apiVersionOf(kind string) (string, bool) {
 	switch kind {
 	case "StatefulSet":
 		return "apps/v1", true
-	case "Service", "ServiceAccount":
+	case "Service", "ServiceAccount", "Secret":
 		return "v1", true
 	case "PodDisruptionBudget":
 		return "policy/v1", true
@@ -114,6 +116,10 @@ func DecodeManifest(t testing.TB, rendered string) *Manifest {
 			m.ServiceAccounts = append(m.ServiceAccounts, o)
 		case "ServiceMonitor":
 			m.ServiceMonitors = append(m.ServiceMonitors, decodeServiceMonitor(t, doc))
+		case "Secret":
+			var o corev1.Secret
+			strict(&o)
+			m.Secrets = append(m.Secrets, o)
 		}
 	}
 	return m
@@ -172,6 +178,16 @@ func (m *Manifest) StatefulSet(t testing.TB) *appsv1.StatefulSet {
 		t.Fatalf("got %d StatefulSets, want 1", len(m.StatefulSets))
 	}
 	return &m.StatefulSets[0]
+}
+
+// Secret returns the Secret called name, or nil.
+func (m *Manifest) Secret(name string) *corev1.Secret {
+	for i := range m.Secrets {
+		if m.Secrets[i].Name == name {
+			return &m.Secrets[i]
+		}
+	}
+	return nil
 }
 
 // Service returns the Service called name, failing t if there is none.

@@ -160,7 +160,10 @@ func TestChart_Template_defaults(t *testing.T) {
 		wantFlag(t, c.Args, "join", headless+":8301")
 		wantFlag(t, c.Args, "bootstrap-expect", "3")
 		wantFlag(t, c.Args, "log-format", "json")
-		for _, off := range []string{"auth", "oidc-issuer", "admin-principal", "tls-cert", "tls-client-ca", "raft-tls-cert", "gossip-key"} {
+		// Raft mutual TLS and gossip encryption are on by default (see
+		// secrets_test.go); the key never travels on the command line.
+		wantFlag(t, c.Args, "raft-tls-cert", "/etc/wsd/tls/raft/tls.crt")
+		for _, off := range []string{"auth", "oidc-issuer", "admin-principal", "tls-cert", "tls-client-ca", "gossip-key", "insecure-cluster"} {
 			if v, ok := flagValue(c.Args, off); ok {
 				t.Errorf("--%s=%s rendered with default values; want it only when enabled", off, v)
 			}
@@ -169,8 +172,8 @@ func TestChart_Template_defaults(t *testing.T) {
 		if pn == nil || pn.ValueFrom == nil || pn.ValueFrom.FieldRef == nil || pn.ValueFrom.FieldRef.FieldPath != "metadata.name" {
 			t.Errorf("POD_NAME env %+v, want the downward API metadata.name", pn)
 		}
-		if envVar(c, "WSD_GOSSIP_KEY") != nil {
-			t.Error("WSD_GOSSIP_KEY set with gossip encryption off")
+		if e := envVar(c, "WSD_GOSSIP_KEY"); e == nil || e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil {
+			t.Error("WSD_GOSSIP_KEY not taken from a Secret with the default gossip encryption")
 		}
 	})
 
@@ -355,6 +358,7 @@ func TestChart_Template_allOptions(t *testing.T) {
 			{"raft-tls-cert", "/etc/wsd/tls/raft/tls.crt"},
 			{"raft-tls-key", "/etc/wsd/tls/raft/tls.key"},
 			{"raft-tls-ca", "/etc/wsd/tls/raft/ca.crt"},
+			{"insecure-cluster", "true"},
 		} {
 			wantFlag(t, c.Args, f.name, f.want)
 		}

@@ -124,10 +124,18 @@ a message naming the value to fix.
 {{- if and $v.tls.api.clientCA.enabled (not $v.tls.api.enabled) }}
 {{- fail "tls.api.clientCA.enabled needs tls.api.enabled" }}
 {{- end }}
-{{- if and $v.tls.raft.enabled (not $v.tls.raft.secretName) }}
-{{- fail "tls.raft.enabled needs tls.raft.secretName" }}
+{{- if and (eq $v.auth.mode "oidc") (not $v.insecureCluster) (not (and $v.tls.raft.enabled $v.gossip.encryption.enabled)) }}
+{{- fail "auth.mode=oidc needs tls.raft.enabled and gossip.encryption.enabled: without them anyone who reaches the raft or gossip port can join and read every record (set insecureCluster=true to accept that)" }}
 {{- end }}
-{{- if and $v.gossip.encryption.enabled (not $v.gossip.encryption.secretName) }}
-{{- fail "gossip.encryption.enabled needs gossip.encryption.secretName" }}
 {{- end }}
+
+{{/*
+Secrets of raft mutual TLS and gossip encryption: the named ones, or those
+the chart generates at install (templates/secrets.yaml).
+*/}}
+{{- define "wsd.raftTLSSecret" -}}
+{{- .Values.tls.raft.secretName | default (printf "%s-raft-tls" (include "wsd.fullname" .)) }}
+{{- end }}
+{{- define "wsd.gossipSecret" -}}
+{{- .Values.gossip.encryption.secretName | default (printf "%s-gossip" (include "wsd.fullname" .)) }}
 {{- end }}
