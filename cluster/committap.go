@@ -24,10 +24,10 @@ import (
 // them is honest.
 type commitTap struct {
 	*identityFilter // raft's network transport behind the identity filter
-	out      chan raft.RPC
-	stop     chan struct{}
-	done     chan struct{}
-	stopOnce sync.Once
+	out             chan raft.RPC
+	stop            chan struct{}
+	done            chan struct{}
+	stopOnce        sync.Once
 
 	mu     sync.Mutex
 	term   uint64 // highest term of a leader heard from
