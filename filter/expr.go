@@ -200,8 +200,8 @@ func (e *Expr) cmp(r *Record) tri {
 	empty := s == ""
 	switch e.Op {
 	case OpEq:
-		if e.Values[0].Null {
-			return truth(empty)
+		if v := &e.Values[0]; v.Null || v.Str == "" {
+			return truth(empty) // "" asks for the empty field, as null
 		}
 		if empty {
 			return triUnknown
@@ -211,7 +211,7 @@ func (e *Expr) cmp(r *Record) tri {
 		hasNull, hit := false, false
 		for i := range e.Values {
 			v := &e.Values[i]
-			if v.Null {
+			if v.Null || v.Str == "" {
 				hasNull = true
 				hit = hit || empty
 			} else if !empty && s == v.Str {
@@ -410,4 +410,46 @@ func clip(s string) string {
 func decodeRune(s string) (rune, int) {
 	r, n := utf8.DecodeRuneInString(s)
 	return r, n
+}
+
+// Parse parses one filter= value: JSON when it starts with '{' (after
+// blanks), the text syntax otherwise.
+func Parse(s string) (*Expr, error) {
+	if t := strings.TrimLeft(s, " \t\r\n"); strings.HasPrefix(t, "{") {
+		return ParseJSON(s)
+	}
+	return ParseText(s)
+}
+
+// And joins expressions parsed separately (several filter= parameters),
+// checking the clause limit over all of them. No expression is no filter.
+func And(es ...*Expr) (*Expr, error) {
+	n := 0
+	for _, e := range es {
+		n += e.clauses()
+	}
+	if n > MaxClauses {
+		return nil, errorf("more than %d clauses (each value of an IN list counts as one)", MaxClauses)
+	}
+	switch len(es) {
+	case 0:
+		return nil, nil
+	case 1:
+		return es[0], nil
+	}
+	return &Expr{Kind: KindAnd, Kids: es}, nil
+}
+
+func (e *Expr) clauses() int {
+	if e == nil {
+		return 0
+	}
+	if e.Kind == KindCmp {
+		return len(e.Values)
+	}
+	n := 0
+	for _, k := range e.Kids {
+		n += k.clauses()
+	}
+	return n
 }

@@ -25,8 +25,11 @@ func ParseText(s string) (*Expr, error) {
 	}
 	p := &textParser{src: s}
 	p.next()
-	if p.tok.kind == tEOF {
+	if p.err != nil {
 		return nil, p.err
+	}
+	if p.tok.kind == tEOF {
+		return nil, nil
 	}
 	e := p.or(0)
 	if p.err == nil && p.tok.kind != tEOF {
