@@ -301,4 +301,3 @@ func scalar(v jv, at string) (Value, error) {
 	}
 	return Value{}, errorf("expected a string, a number or null (at %s)", clip(at[1:]))
 }
-

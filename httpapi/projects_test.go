@@ -576,7 +576,7 @@ func TestServer_projectErrors(t *testing.T) {
 		pat      = `String should match pattern '^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$'`
 		noWS     = `{"detail":"Workspace 'nope' not found"}`
 		noLLM    = `{"detail":"Project 'nope' not found in workspace 'ml-team'"}`
-		extraWS  = `{"detail":[{"loc":["body","workspace"],"msg":"Extra inputs are not permitted","type":"extra_forbidden","input":"other"}]}`
+		extraWS  = `{"detail":[{"loc":["body","workspace"],"msg":"Value error, a project is created in the workspace of the path ('ml-team')","type":"value_error","input":"other"}]}`
 		notFound = "not_found"
 		invalid  = "invalid"
 	)
@@ -596,7 +596,7 @@ func TestServer_projectErrors(t *testing.T) {
 			`{"detail":[{"loc":["body","name"],"msg":"` + pat + ` (name must start with a lowercase letter)","type":"string_pattern_mismatch","input":"Bad Name"}]}`},
 		{"create without a name", "POST", list, `{"description":"d"}`, 422, invalid,
 			`{"detail":[{"loc":["body","name"],"msg":"Field required","type":"missing"}]}`},
-		{"create with an unknown field", "POST", list, `{"name":"okay","workspace":"other"}`, 422, invalid, extraWS},
+		{"create in another workspace than the path's", "POST", list, `{"name":"okay","workspace":"other"}`, 422, invalid, extraWS},
 		{"create with malformed JSON", "POST", list, `{"name":`, 422, invalid,
 			`{"detail":[{"loc":["body"],"msg":"JSON decode error: unexpected end of JSON input","type":"json_invalid"}]}`},
 		{"create: validation before the workspace lookup", "POST", projects("nope"), `{"name":""}`, 422, invalid,
@@ -616,7 +616,7 @@ func TestServer_projectErrors(t *testing.T) {
 		// PUT /workspaces/{ws}/projects/{name}
 		{"rename", "PUT", llm, `{"name":"other"}`, 422, invalid,
 			`{"detail":[{"loc":["body","name"],"msg":"Value error, project names are immutable: cannot rename 'llm' to 'other'","type":"value_error","input":"other"}]}`},
-		{"update with an unknown field", "PUT", llm, `{"workspace":"other"}`, 422, invalid, extraWS},
+		{"update that would move the project", "PUT", llm, `{"workspace":"other"}`, 422, invalid, `{"detail":[{"loc":["body","workspace"],"msg":"Value error, projects cannot move: 'llm' is in workspace 'ml-team'","type":"value_error","input":"other"}]}`},
 		{"update a missing project", "PUT", projects("ml-team", "nope"), `{"description":"x"}`, 404, notFound, noLLM},
 		{"update in a missing workspace", "PUT", projects("nope", "llm"), `{"description":"x"}`, 404, notFound, noWS},
 		// DELETE /workspaces/{ws}/projects/{name}
