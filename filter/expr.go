@@ -337,6 +337,9 @@ func newCmp(f Field, op Op, vals []Value, where string) (*Expr, *Error) {
 	if op != OpIn && op != OpNin && len(vals) != 1 {
 		return nil, errorf("%s takes one value, not a list %s", op, where)
 	}
+	if op == OpLike && f.isTime() {
+		return nil, errorf("%s is a timestamp: contains (~, $like) applies to text fields only %s", f, where)
+	}
 	for i := range vals {
 		v := &vals[i]
 		if v.Null {
@@ -357,9 +360,6 @@ func newCmp(f Field, op Op, vals []Value, where string) (*Expr, *Error) {
 		}
 	}
 	if op == OpLike {
-		if f.isTime() {
-			return nil, errorf("%s is a timestamp: contains (~, $like) applies to text fields only %s", f, where)
-		}
 		if n := utf8Count(vals[0].Str); n > MaxLikeChars {
 			return nil, errorf("the contains value is %d characters long: at most %d are allowed %s", n, MaxLikeChars, where)
 		}

@@ -3,6 +3,7 @@ package filter
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -21,8 +22,9 @@ func ParseJSON(s string) (*Expr, error) {
 	p := &jsonParser{dec: dec}
 	v, err := p.read(0)
 	if err == nil {
-		if _, e := dec.Token(); e == nil {
-			err = errorf("unexpected data after the JSON object at offset %d", dec.InputOffset())
+		end := dec.InputOffset()
+		if _, e := dec.Token(); e != io.EOF {
+			err = errorf("unexpected data after the JSON object at offset %d", end)
 		}
 	}
 	if err != nil {

@@ -67,7 +67,7 @@ type token struct {
 func (t token) describe() string {
 	switch t.kind {
 	case tEOF:
-		return "end of filter"
+		return fmt.Sprintf("end of filter at position %d", t.pos+1)
 	case tString:
 		return fmt.Sprintf("string %q", clip(t.text))
 	case tBad:
@@ -256,7 +256,7 @@ func (p *textParser) clause() *Expr {
 	ft := p.tok
 	f, ok := lookupField(ft.text)
 	if !ok {
-		p.fail(ft.pos, "unknown field '%s' (fields: %s)", clip(ft.text), fieldList)
+		p.fail(ft.pos, "unknown field '%s' at position %d (fields: %s)", clip(ft.text), ft.pos+1, fieldList)
 		return nil
 	}
 	p.next()

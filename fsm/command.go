@@ -223,7 +223,7 @@ type SetMemberRoles struct {
 	At        time.Time `json:"at"`
 	By        string    `json:"by"`
 	Caller    *Caller   `json:"caller,omitempty"`
-	v1        bool // as AddMember.v1
+	v1        bool      // as AddMember.v1
 }
 
 // versioned is a command whose apply depends on the version its entry

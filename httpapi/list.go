@@ -181,7 +181,7 @@ func parseFilter(q *query) (*filter.Expr, error) {
 	for _, v := range values {
 		size += len(v)
 	}
-	if size > filter.MaxBytes || len(values) > filter.MaxClauses {
+	if len(values) > 1 && (size > filter.MaxBytes || len(values) > filter.MaxClauses) {
 		return nil, &filter.Error{Msg: fmt.Sprintf("the filter is %d bytes in %d parameters long: at most %d bytes are allowed", size, len(values), filter.MaxBytes)}
 	}
 	var kids []*filter.Expr
