@@ -346,6 +346,8 @@ func TestFilter_limits(t *testing.T) {
 		{"an IN list of 33", text(`name IN ` + list(33)), more},
 		{"a JSON $in string of 33", "filter=" + url.QueryEscape(`{"name":{"$in":"`+strings.Repeat("a,", 32)+`a"}}`), more},
 		{"33 bracket keys", strings.TrimSuffix(strings.Repeat("filter[name]=aaa&", 33), "&"), more},
+		{"33 filter parameters", strings.Repeat(text(`name:"aaa"`)+"&", 33), "more than 32 filter parameters"},
+		{"40 search parameters", strings.Repeat("search=x&", 40), "more than 32 filter parameters"},
 		{"40 bracket keys", strings.TrimSuffix(strings.Repeat("filter[created_by]=x&", 40), "&"), more},
 		{"a contains value of 257 characters", text(like(257)), "the contains value is 257 characters long: at most 256 are allowed at position 1"},
 		{"a JSON $like of 257 characters", "filter=" + url.QueryEscape(`{"name":{"$like":"`+strings.Repeat("%", 257)+`"}}`), "the contains value is 257 characters long: at most 256 are allowed (at name.$like)"},

@@ -181,7 +181,10 @@ func parseFilter(q *query) (*filter.Expr, error) {
 	for _, v := range values {
 		size += len(v)
 	}
-	if len(values) > 1 && (size > filter.MaxBytes || len(values) > filter.MaxClauses) {
+	if len(values) > filter.MaxClauses {
+		return nil, &filter.Error{Msg: fmt.Sprintf("more than %d filter parameters", filter.MaxClauses)}
+	}
+	if len(values) > 1 && size > filter.MaxBytes {
 		return nil, &filter.Error{Msg: fmt.Sprintf("the filter is %d bytes in %d parameters long: at most %d bytes are allowed", size, len(values), filter.MaxBytes)}
 	}
 	var kids []*filter.Expr
