@@ -20,9 +20,9 @@
 //     asks for null, a negation of unknown stays unknown, and only a true
 //     result matches. So a negation never matches a record whose field is
 //     empty.
-//   - Evaluation reads only the Record it is given: no clock, no globals.
-//     It allocates nothing for names (at most one buffer for a contains
-//     match on a value over 64 characters).
+//   - Evaluation reads only the Record it is given: no clock, no globals,
+//     and it allocates nothing (a contains match decodes a short value
+//     into a stack buffer and reads a long one in place).
 //
 // It imports the standard library only; fsm and httpapi import it.
 package filter

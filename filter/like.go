@@ -65,19 +65,59 @@ func compileContains(p string) likeMatcher {
 	return m
 }
 
-// match reports whether s matches the pattern.
+// match reports whether s matches the pattern, allocating nothing: a
+// value of up to 64 bytes (every name) is decoded once into a buffer on
+// the stack, a longer one (a description) is read in place.
 func (m *likeMatcher) match(s string) bool {
-	if m.need > len(s) { // a rune is at least one byte
+	if m.need > len(s) {
 		return false
 	}
-	var buf [64]rune
-	sr := appendRunes(buf[:0], s, true)
-	if m.need > len(sr) {
+	if len(s) <= 64 {
+		var buf [64]rune
+		return m.matchRunes(appendRunes(buf[:0], s, true))
+	}
+	if m.need > utf8.RuneCountInString(s) {
 		return false
 	}
 	toks := m.toks
 	// Iterative wildcard matching with backtracking to the last %: at most
-	// len(sr) restarts, each of at most len(toks) steps.
+	// len(s) restarts, each of at most len(toks) steps. si and starS are
+	// byte offsets of rune starts.
+	ti, si := 0, 0
+	starT, starS := -1, 0
+	for si < len(s) {
+		r, n := foldRune(s[si:])
+		if ti < len(toks) {
+			switch t := toks[ti]; {
+			case t.kind == tokAny:
+				starT, starS = ti, si
+				ti++
+				continue
+			case t.kind == tokOne, t.r == r:
+				ti++
+				si += n
+				continue
+			}
+		}
+		if starT < 0 {
+			return false
+		}
+		_, sn := foldRune(s[starS:])
+		starS += sn
+		ti, si = starT+1, starS
+	}
+	for ti < len(toks) && toks[ti].kind == tokAny {
+		ti++
+	}
+	return ti == len(toks)
+}
+
+// matchRunes is match over a decoded, folded value.
+func (m *likeMatcher) matchRunes(sr []rune) bool {
+	if m.need > len(sr) {
+		return false
+	}
+	toks := m.toks
 	ti, si := 0, 0
 	starT, starS := -1, 0
 	for si < len(sr) {
@@ -103,6 +143,23 @@ func (m *likeMatcher) match(s string) bool {
 		ti++
 	}
 	return ti == len(toks)
+}
+
+// foldRune decodes the first rune of s as appendRunes does with fold set,
+// and returns its width in bytes.
+func foldRune(s string) (rune, int) {
+	c := s[0]
+	if c < utf8.RuneSelf {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		return rune(c), 1
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError && n == 1 {
+		return utf8.MaxRune + 1 + rune(c), 1
+	}
+	return unicode.ToLower(r), n
 }
 
 // Contains reports whether s contains the pattern p as ~ and $like

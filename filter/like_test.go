@@ -123,3 +123,19 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
+// TestContains_noAllocation: matching reads the value in place, whatever
+// its length (a description may hold 4 KiB).
+func TestContains_noAllocation(t *testing.T) {
+	m := compileContains("%é_Z%x")
+	long := strings.Repeat("aÉbz", 1024)
+	if n := testing.AllocsPerRun(100, func() { m.match(long) }); n != 0 {
+		t.Errorf("match of a %d-byte value: %v allocations, want 0", len(long), n)
+	}
+	if n := testing.AllocsPerRun(100, func() { m.match("short-ÉxZ-name") }); n != 0 {
+		t.Errorf("match of a short value: %v allocations, want 0", n)
+	}
+	if !m.match("..ÉxZ..x") || m.match(long) || !m.match(long+"éxzx") {
+		t.Errorf("match results are wrong")
+	}
+}
