@@ -63,8 +63,9 @@ func TestServer_members(t *testing.T) {
 	if m.Principal != "ml/devs" || !slices.Equal(m.Roles, []string{client.RoleEditor}) || m.GrantedBy != "alice@example.com" || m.GrantedAt.IsZero() {
 		t.Errorf("added = %+v, want ml/devs as Editor granted by alice@example.com", m)
 	}
-	if _, err := alice.AddMember(ctx, "ml-team", "ml/devs", client.RoleViewer); !errors.Is(err, client.ErrAlreadyExists) {
-		t.Errorf("add again: err = %v, want ErrAlreadyExists", err)
+	// Adding an existing member merges its roles (API.md, issue 15).
+	if _, err := alice.AddMember(ctx, "ml-team", "ml/devs", client.RoleViewer); err != nil {
+		t.Errorf("add again: err = %v, want nil (roles merge)", err)
 	}
 	if _, err := alice.AddMember(ctx, "ml-team", "x", "Owner"); !errors.Is(err, client.ErrInvalid) {
 		t.Errorf("add with an unknown role: err = %v, want ErrInvalid", err)
@@ -83,8 +84,12 @@ func TestServer_members(t *testing.T) {
 	if _, _, err := bob.AcquireRef(ctx, "ml-team", "models", "n"); !errors.Is(err, client.ErrForbidden) {
 		t.Errorf("acquire as a Viewer: err = %v, want ErrForbidden", err)
 	}
-	if _, err := alice.SetMemberRoles(ctx, "ml-team", "nobody", client.RoleViewer); !errors.Is(err, client.ErrNotFound) {
-		t.Errorf("set roles of a non-member: err = %v, want ErrNotFound", err)
+	// Setting the roles of a principal without any grants them (issue 15).
+	if _, err := alice.SetMemberRoles(ctx, "ml-team", "nobody", client.RoleViewer); err != nil {
+		t.Errorf("set roles of a non-member: err = %v, want nil", err)
+	}
+	if _, err := alice.RemoveMember(ctx, "ml-team", "nobody"); err != nil {
+		t.Errorf("remove nobody: %v", err)
 	}
 	if _, err := alice.SetMemberRoles(ctx, "ml-team", "alice", client.RoleEditor); !errors.Is(err, client.ErrConflict) {
 		t.Errorf("demote the last Admin: err = %v, want ErrConflict", err)
@@ -120,8 +125,8 @@ func TestServer_members(t *testing.T) {
 	}
 
 	// The --admin-principal may do anything, anywhere.
-	if _, err := root.AddMember(ctx, "system", "*", client.RoleViewer); !errors.Is(err, client.ErrAlreadyExists) {
-		t.Errorf("add * to system: err = %v, want ErrAlreadyExists (seeded at init)", err)
+	if _, err := root.AddMember(ctx, "system", "*", client.RoleViewer); err != nil {
+		t.Errorf("add * to system (seeded at init; roles merge): err = %v", err)
 	}
 	if _, err := root.SetMemberRoles(ctx, "system", "*", client.RoleViewer); err != nil {
 		t.Errorf("set the roles of * on system: %v", err)

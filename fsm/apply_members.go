@@ -43,15 +43,25 @@ func (s *State) applyAddMember(idx uint64, c *AddMember) Result {
 	if c.Principal == "" || len(c.Principal) > MaxEntityNameLen {
 		return Result{Err: invalid("principal", "principal must be 1 to %d bytes", MaxEntityNameLen)}
 	}
-	roles, err := normaliseRoles(c.Workspace, c.Roles)
+	if len(c.Roles) == 0 {
+		return Result{Err: invalid("roles", "roles must not be empty")}
+	}
+	roles, err := normaliseRoles(c.Workspace, c.Roles, c.v1)
 	if err != nil {
 		return Result{Err: err}
 	}
 	if err := s.memberPre(c.Workspace, c.Caller); err != nil {
 		return Result{Err: err}
 	}
-	if _, ok := s.Member(c.Workspace, c.Principal); ok {
-		return Result{Err: errorf(CodeAlreadyExists, "Principal '%s' is already a member of workspace '%s'", c.Principal, c.Workspace)}
+	if old, ok := s.Member(c.Workspace, c.Principal); ok {
+		if c.v1 {
+			return Result{Err: errorf(CodeAlreadyExists, "Principal '%s' is already a member of workspace '%s'", c.Principal, c.Workspace)}
+		}
+		// Version 2: add the roles the principal lacks, keep the others.
+		merged, _ := normaliseRoles(c.Workspace, append(slices.Clone(old.Roles), roles...), false)
+		b := &RoleBinding{Workspace: c.Workspace, Principal: c.Principal, Roles: merged, GrantedAt: c.At, GrantedBy: c.By, Index: idx}
+		s.roles.Set(b)
+		return Result{Member: b, Created: true}
 	}
 	b := &RoleBinding{Workspace: c.Workspace, Principal: c.Principal, Roles: roles, GrantedAt: c.At, GrantedBy: c.By, Index: idx}
 	s.roles.Set(b)
@@ -59,7 +69,7 @@ func (s *State) applyAddMember(idx uint64, c *AddMember) Result {
 }
 
 func (s *State) applySetMemberRoles(idx uint64, c *SetMemberRoles) Result {
-	roles, err := normaliseRoles(c.Workspace, c.Roles)
+	roles, err := normaliseRoles(c.Workspace, c.Roles, c.v1)
 	if err != nil {
 		return Result{Err: err}
 	}
@@ -68,7 +78,19 @@ func (s *State) applySetMemberRoles(idx uint64, c *SetMemberRoles) Result {
 	}
 	old, ok := s.Member(c.Workspace, c.Principal)
 	if !ok {
-		return Result{Err: memberNotFound(c.Workspace, c.Principal)}
+		if c.v1 {
+			return Result{Err: memberNotFound(c.Workspace, c.Principal)}
+		}
+		if c.Principal == "" || len(c.Principal) > MaxEntityNameLen {
+			return Result{Err: invalid("principal", "principal must be 1 to %d bytes", MaxEntityNameLen)}
+		}
+		// Version 2: a principal without roles gets these (none: nothing
+		// to do).
+		b := &RoleBinding{Workspace: c.Workspace, Principal: c.Principal, Roles: roles, GrantedAt: c.At, GrantedBy: c.By, Index: idx}
+		if len(roles) > 0 {
+			s.roles.Set(b)
+		}
+		return Result{Member: b, Created: len(roles) > 0}
 	}
 	if slices.Contains(old.Roles, RoleAdmin) && !slices.Contains(roles, RoleAdmin) && s.adminCount(c.Workspace) == 1 {
 		return Result{Err: lastAdmin(c.Workspace)}
@@ -77,6 +99,10 @@ func (s *State) applySetMemberRoles(idx uint64, c *SetMemberRoles) Result {
 		return Result{Err: lastPlatformAdmin()}
 	}
 	b := &RoleBinding{Workspace: c.Workspace, Principal: c.Principal, Roles: roles, GrantedAt: c.At, GrantedBy: c.By, Index: idx}
+	if len(roles) == 0 { // version 2 only: [] removes every role
+		s.roles.Delete(old)
+		return Result{Member: b}
+	}
 	s.roles.Set(b)
 	return Result{Member: b}
 }

@@ -1,5 +1,7 @@
 package fsm
 
+import "github.com/wsd-dev/wsd/filter"
+
 func projectNotFound(ws, name string) *Error {
 	return errorf(CodeNotFound, "Project '%s' not found in workspace '%s'", name, ws)
 }
@@ -151,7 +153,7 @@ func (s *State) projectScope(ws string) scope[*Project] {
 			return &Project{Workspace: ws}
 		},
 		in:    func(p *Project) bool { return p.Workspace == ws },
-		key:   func(p *Project) (string, string) { return p.Name, p.CreatedBy },
+		rec:   projectRecord,
 		probe: func(name string) *Project { return &Project{Workspace: ws, Name: name} },
 	}
 }
@@ -160,4 +162,10 @@ func (s *State) projectScope(ws string) scope[*Project] {
 // that match the filter; same sorts and filters as ListWorkspaces.
 func (s *State) ListProjects(ws string, q ListQuery) ([]*Project, int) {
 	return page(s.projectScope(ws), q)
+}
+
+// projectRecord is what a filter sees of p.
+func projectRecord(p *Project) filter.Record {
+	return filter.Record{ID: p.ID, Name: p.Name, Description: p.Description,
+		CreatedAt: p.CreatedAt, CreatedBy: p.CreatedBy, UpdatedAt: p.UpdatedAt, UpdatedBy: p.UpdatedBy}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wsd-dev/wsd/filter"
 	"github.com/wsd-dev/wsd/fsm"
 )
 
@@ -144,13 +145,13 @@ func TestState_ListProjects(t *testing.T) {
 		}
 	})
 	t.Run("like", func(t *testing.T) {
-		ps, total := s.ListProjects("ws", fsm.ListQuery{Sort: fsm.Sort{Field: fsm.SortName, Desc: true}, Filter: fsm.Filter{NameLike: "p%", HasLike: true}, Limit: 3})
+		ps, total := s.ListProjects("ws", fsm.ListQuery{Sort: fsm.Sort{Field: fsm.SortName, Desc: true}, Filter: mustFilter(t, `name~"p"`), Limit: 3})
 		if got, want := projNames(ps), []string{"p8", "p7", "p6"}; total != 9 || !slices.Equal(got, want) {
 			t.Errorf("got %v of %d, want %v of 9", got, total, want)
 		}
 	})
 	t.Run("exact name", func(t *testing.T) {
-		ps, total := s.ListProjects("ws", fsm.ListQuery{Filter: fsm.Filter{Name: "x", HasName: true}, Limit: 3})
+		ps, total := s.ListProjects("ws", fsm.ListQuery{Filter: mustFilter(t, `name:"x"`), Limit: 3})
 		if len(ps) != 1 || total != 1 || ps[0].Workspace != "ws" {
 			t.Errorf("got %v of %d, want ws/x of 1", ps, total)
 		}
@@ -201,13 +202,13 @@ func TestState_ListProjects_orders(t *testing.T) {
 	}
 	filters := []struct {
 		name string
-		f    fsm.Filter
+		f    *filter.Expr
 		keep func(p *fsm.Project) bool
 	}{
-		{"none", fsm.Filter{}, func(*fsm.Project) bool { return true }},
-		{"like prefix", fsm.Filter{NameLike: "ml-%", HasLike: true}, func(p *fsm.Project) bool { return strings.HasPrefix(p.Name, "ml-") }},
-		{"like suffix", fsm.Filter{NameLike: "%1", HasLike: true}, func(p *fsm.Project) bool { return strings.HasSuffix(p.Name, "1") }},
-		{"created_by", fsm.Filter{CreatedBy: "bob", HasBy: true}, func(p *fsm.Project) bool { return p.CreatedBy == "bob" }},
+		{"none", nil, func(*fsm.Project) bool { return true }},
+		{"contains", mustFilter(t, `name~"ML-"`), func(p *fsm.Project) bool { return strings.Contains(p.Name, "ml-") }},
+		{"contains 1", mustFilter(t, `name~"1"`), func(p *fsm.Project) bool { return strings.Contains(p.Name, "1") }},
+		{"created_by", mustFilter(t, `created_by:"bob"`), func(p *fsm.Project) bool { return p.CreatedBy == "bob" }},
 	}
 	for _, fl := range filters {
 		var keep []*fsm.Project

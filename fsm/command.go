@@ -51,8 +51,8 @@ var versions = map[CommandType]uint8{
 	CreateProjectType:   1,
 	UpdateProjectType:   1,
 	DeleteProjectType:   1,
-	AddMemberType:       1,
-	SetMemberRolesType:  1,
+	AddMemberType:       2, // v2 (issue 15): merges into an existing member; JobRunner on system
+	SetMemberRolesType:  2, // v2 (issue 15): creates a missing binding; [] removes it; JobRunner on system
 	RemoveMemberType:    1,
 	RestoredType:        1,
 	ClusterSettingsType: 1,
@@ -197,7 +197,9 @@ type DeleteProject struct {
 	Caller    *Caller   `json:"caller,omitempty"`
 }
 
-// AddMember binds a new principal to roles in a workspace.
+// AddMember grants roles to a principal in a workspace. Version 2 adds
+// the roles to an existing member's (version 1 refused an existing member
+// with AlreadyExists) and knows JobRunner.
 type AddMember struct {
 	Workspace string    `json:"workspace"`
 	Principal string    `json:"principal"`
@@ -205,9 +207,15 @@ type AddMember struct {
 	At        time.Time `json:"at"`
 	By        string    `json:"by"`
 	Caller    *Caller   `json:"caller,omitempty"`
+	// v1 is set by Decode for an entry written at version 1, which is
+	// applied as version 1 applied it.
+	v1 bool
 }
 
-// SetMemberRoles replaces an existing member's roles.
+// SetMemberRoles replaces a principal's roles. Version 2 also sets the
+// roles of a principal that holds none yet (version 1: not found), an
+// empty list removes the binding (version 1: invalid), and it knows
+// JobRunner.
 type SetMemberRoles struct {
 	Workspace string    `json:"workspace"`
 	Principal string    `json:"principal"`
@@ -215,7 +223,15 @@ type SetMemberRoles struct {
 	At        time.Time `json:"at"`
 	By        string    `json:"by"`
 	Caller    *Caller   `json:"caller,omitempty"`
+	v1        bool      // as AddMember.v1
 }
+
+// versioned is a command whose apply depends on the version its entry
+// was written at.
+type versioned interface{ decodedAt(v uint8) }
+
+func (c *AddMember) decodedAt(v uint8)      { c.v1 = v == 1 }
+func (c *SetMemberRoles) decodedAt(v uint8) { c.v1 = v == 1 }
 
 // RemoveMember removes a principal's binding from a workspace.
 type RemoveMember struct {
@@ -366,6 +382,9 @@ func Decode(b []byte) (Command, error) {
 	}
 	if err := decodeStrict(b[3:], c); err != nil {
 		return nil, fmt.Errorf("fsm: decode %s v%d: %w", t, v, err)
+	}
+	if vc, ok := c.(versioned); ok {
+		vc.decodedAt(v)
 	}
 	return c, nil
 }

@@ -45,7 +45,17 @@
 //     entry (type 14), so no index names two states.
 //   - Role bindings: a workspace keeps at least one Admin, and the system
 //     workspace at least one PlatformAdmin (409 conflict otherwise).
+//   - A command whose apply changes meaning gets a new version, and Decode
+//     tells the command the version its entry was written at (versioned):
+//     AddMember and SetMemberRoles v2 (issue 15) merge roles, set the roles
+//     of a principal without any, take [] and JobRunner; a v1 entry still
+//     applies as v1 did, and a v1-only binary refuses a v2 entry.
+//   - Lists are reads, outside Apply: a filter (package filter, compiled
+//     once per request) is evaluated only over the records ListQuery.Visible
+//     lets through, and only an exact name at the filter's top level is
+//     used to look a record up instead of scanning.
 //
 // Who may import it: cluster, httpapi and cmd/wsd. It imports raft (for
-// the FSM interfaces), tidwall/btree and the standard library only.
+// the FSM interfaces), tidwall/btree, wsd's filter package (no
+// dependencies) and the standard library only.
 package fsm

@@ -29,6 +29,7 @@ func TestFSM_State_concurrentReaders(t *testing.T) {
 		default:
 		}
 	}
+	wOne := mustFilter(t, `name~"w-1"`)
 	for g := range 6 {
 		wg.Go(func() {
 			var last uint64
@@ -56,10 +57,10 @@ func TestFSM_State_concurrentReaders(t *testing.T) {
 						return
 					}
 				}
-				filtered, _ := s.ListWorkspaces(fsm.ListQuery{Filter: fsm.Filter{NameLike: "w-1%", HasLike: true}, Limit: 10})
+				filtered, _ := s.ListWorkspaces(fsm.ListQuery{Filter: wOne, Limit: 10})
 				for _, w := range filtered {
 					if !strings.HasPrefix(w.Name, "w-1") {
-						report(fmt.Errorf("reader %d: filter w-1%% listed %q", g, w.Name))
+						report(fmt.Errorf("reader %d: filter w-1 listed %q", g, w.Name))
 						return
 					}
 				}

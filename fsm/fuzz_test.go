@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/wsd-dev/wsd/fsm"
 )
@@ -114,68 +113,6 @@ func FuzzReadSnapshot(f *testing.F) {
 		var buf2 bytes.Buffer
 		if err := s2.WriteSnapshot(&buf2); err != nil || !bytes.Equal(buf2.Bytes(), buf.Bytes()) {
 			t.Errorf("second rewrite differs from the first (err %v)", err)
-		}
-	})
-}
-
-// escapeLike returns a pattern that matches s and nothing else.
-func escapeLike(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		_, n := utf8.DecodeRuneInString(s[i:])
-		b.WriteByte('\\')
-		b.WriteString(s[i : i+n])
-		i += n
-	}
-	return b.String()
-}
-
-// likeRegexp translates a LIKE pattern of valid UTF-8 into a regexp.
-func likeRegexp(p string) *regexp.Regexp {
-	var b strings.Builder
-	b.WriteString(`(?s)^`)
-	rs := []rune(p)
-	for i := 0; i < len(rs); i++ {
-		switch r := rs[i]; {
-		case r == '%':
-			b.WriteString(`.*`)
-		case r == '_':
-			b.WriteString(`.`)
-		case r == '\\' && i+1 < len(rs):
-			i++
-			b.WriteString(regexp.QuoteMeta(string(rs[i])))
-		default:
-			b.WriteString(regexp.QuoteMeta(string(r)))
-		}
-	}
-	b.WriteString(`$`)
-	return regexp.MustCompile(b.String())
-}
-
-func FuzzLike(f *testing.F) {
-	for _, c := range [][2]string{
-		{"ml-%", "ml-team"}, {"%team", "ml-team"}, {"m_-x", "ma-x"}, {`\%`, "%"}, {`a\`, `a\`}, {"%a%b%", "xaxbx"},
-		{"_", "é"}, {"\xff", "\xfe"}, {"", ""}, {"%%%_", "ab"}, {"a%", "b"},
-	} {
-		f.Add(c[0], c[1])
-	}
-	f.Fuzz(func(t *testing.T, p, s string) {
-		got := fsm.Like(p, s)
-		if !strings.ContainsAny(p, `%_\`) {
-			if want := p == s; got != want {
-				t.Errorf("Like(%q, %q) without wildcards: got %v, want %v", p, s, got, want)
-			}
-		}
-		if !fsm.Like(escapeLike(s), s) {
-			t.Errorf("Like(escaped %q, itself): got false, want true", s)
-		}
-		if want := p == s; fsm.Like(escapeLike(p), s) != want {
-			t.Errorf("Like(escaped %q, %q): got %v, want %v", p, s, !want, want)
-		}
-		if utf8.ValidString(p) && utf8.ValidString(s) && len(p) <= 64 {
-			if want := likeRegexp(p).MatchString(s); got != want {
-				t.Errorf("Like(%q, %q): got %v, want %v (by the regexp)", p, s, got, want)
-			}
 		}
 	})
 }

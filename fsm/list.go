@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/tidwall/btree"
+
+	"github.com/wsd-dev/wsd/filter"
 )
 
 // SortField is a column a list can be ordered by.
@@ -50,51 +52,12 @@ func (s Sort) String() string {
 	return name
 }
 
-// Filter selects list results. An empty field does not filter.
-type Filter struct {
-	Name      string // exact name
-	NameLike  string // SQL LIKE pattern on name: % any run, _ one character, \ escapes
-	CreatedBy string // exact principal
-	HasName   bool   // Name was given (it may not be empty, but be explicit)
-	HasLike   bool
-	HasBy     bool
-}
-
-// IsZero reports whether the filter selects everything.
-func (f Filter) IsZero() bool { return !f.HasName && !f.HasLike && !f.HasBy }
-
-// filterMatcher is a Filter compiled once per list call.
-type filterMatcher struct {
-	f    Filter
-	like likeMatcher
-}
-
-func (f Filter) compile() *filterMatcher {
-	m := &filterMatcher{f: f}
-	if f.HasLike {
-		m.like = compileLike(f.NameLike)
-	}
-	return m
-}
-
-func (m *filterMatcher) match(name, createdBy string) bool {
-	f := &m.f
-	if f.HasName && name != f.Name {
-		return false
-	}
-	if f.HasBy && createdBy != f.CreatedBy {
-		return false
-	}
-	if f.HasLike && !m.like.match(name) {
-		return false
-	}
-	return true
-}
-
 // ListQuery is one page request of a list call.
 type ListQuery struct {
-	Sort   Sort
-	Filter Filter
+	Sort Sort
+	// Filter selects records; nil selects all. It is parsed (and so
+	// compiled) once per request by the filter package.
+	Filter *filter.Expr
 	Offset int
 	Limit  int
 	// Visible, when set, hides the records it returns false for: they are
@@ -134,8 +97,8 @@ type scope[T any] struct {
 	first func(f SortField, desc bool) T
 	// in reports whether a record belongs to the scope.
 	in func(T) bool
-	// key returns the fields filters look at.
-	key func(T) (name, createdBy string)
+	// rec returns the fields filters look at.
+	rec func(T) filter.Record
 	// probe returns a record that sorts like the scope's record named name
 	// in the by-name tree.
 	probe func(name string) T
@@ -169,15 +132,15 @@ func (sc scope[T]) walk(tr *btree.BTreeG[T], f SortField, desc bool, visit func(
 }
 
 // page returns the records of one page and the number of matching records.
-// Unfiltered pages of a whole table come from the counted trees; other
-// pages walk the scope in order, and a filter costs one pass over the
-// candidates (a name-prefix range when the LIKE pattern starts with a
-// literal and the order is by name).
+// Unfiltered pages of a whole table come from the counted trees; a filter
+// that fixes the name (name:"x", alone or ANDed) looks that one record up;
+// other pages walk the scope in order, a filter costing one pass over the
+// candidates.
 func page[T any](sc scope[T], q ListQuery) ([]T, int) {
 	q.Offset = max(q.Offset, 0)
 	q.Limit = min(max(q.Limit, 0), sc.size+1, 1<<30)
 	tr := sc.trees.tree(q.Sort.Field)
-	if q.Filter.IsZero() && (q.Visible == nil || sc.visible == nil) {
+	if q.Filter == nil && (q.Visible == nil || sc.visible == nil) {
 		n := sc.size
 		if q.Offset >= n || q.Limit <= 0 {
 			return []T{}, n
@@ -206,14 +169,15 @@ func page[T any](sc scope[T], q ListQuery) ([]T, int) {
 		})
 		return out, n
 	}
-	fm := q.Filter.compile() // once per call, never per record
-	if q.Filter.HasName {
-		v, ok := sc.trees.byName.Get(sc.probe(q.Filter.Name))
+	if name, ok := q.Filter.ExactName(); ok {
+		v, ok := sc.trees.byName.Get(sc.probe(name))
 		if !ok {
 			return []T{}, 0
 		}
-		name, by := sc.key(v)
-		if !sc.shown(q, v) || !fm.match(name, by) {
+		if !sc.shown(q, v) {
+			return []T{}, 0
+		}
+		if r := sc.rec(v); !q.Filter.Match(&r) {
 			return []T{}, 0
 		}
 		if q.Offset > 0 || q.Limit <= 0 {
@@ -225,38 +189,18 @@ func page[T any](sc scope[T], q ListQuery) ([]T, int) {
 	total := 0
 	// Visibility first: the filter only ever runs over what the caller
 	// may see.
-	visit := func(v T) bool {
+	sc.walk(tr, q.Sort.Field, q.Sort.Desc, func(v T) bool {
 		if !sc.shown(q, v) {
 			return true
 		}
-		name, by := sc.key(v)
-		if fm.match(name, by) {
+		if r := sc.rec(v); q.Filter.Match(&r) {
 			if total >= q.Offset && len(out) < q.Limit {
 				out = append(out, v)
 			}
 			total++
 		}
 		return true
-	}
-	prefix := ""
-	if q.Filter.HasLike {
-		prefix = likePrefix(q.Filter.NameLike)
-	}
-	switch {
-	case prefix != "" && q.Sort.Field == SortName && !q.Sort.Desc:
-		sc.trees.byName.Ascend(sc.probe(prefix), func(v T) bool {
-			name, _ := sc.key(v)
-			return (sc.whole || sc.in(v)) && strings.HasPrefix(name, prefix) && visit(v)
-		})
-	case prefix != "" && q.Sort.Field == SortName:
-		// Descending: start at the last name that can have the prefix.
-		sc.trees.byName.Descend(sc.probe(prefix+"\xff"), func(v T) bool {
-			name, _ := sc.key(v)
-			return (sc.whole || sc.in(v)) && strings.HasPrefix(name, prefix) && visit(v)
-		})
-	default:
-		sc.walk(tr, q.Sort.Field, q.Sort.Desc, visit)
-	}
+	})
 	return out, total
 }
 
@@ -265,7 +209,7 @@ func (s *State) workspaceScope() scope[*Workspace] {
 		trees: sortedTrees[*Workspace]{byName: s.wsByName, byCreated: s.wsByCreated, byUpdated: s.wsByUpdated},
 		whole: true,
 		size:  s.wsByName.Len(),
-		key:   func(w *Workspace) (string, string) { return w.Name, w.CreatedBy },
+		rec:   workspaceRecord,
 		probe: func(name string) *Workspace { return &Workspace{Name: name} },
 		visible: func(q ListQuery, w *Workspace) bool {
 			return q.Visible(w)
@@ -279,23 +223,8 @@ func (s *State) ListWorkspaces(q ListQuery) ([]*Workspace, int) {
 	return page(s.workspaceScope(), q)
 }
 
-// likePrefix returns the literal prefix of a LIKE pattern.
-func likePrefix(p string) string {
-	var b strings.Builder
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; c {
-		case '%', '_':
-			return b.String()
-		case '\\':
-			if i+1 < len(p) {
-				i++
-				b.WriteByte(p[i])
-				continue
-			}
-			b.WriteByte(c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
+// workspaceRecord is what a filter sees of w.
+func workspaceRecord(w *Workspace) filter.Record {
+	return filter.Record{ID: w.ID, Name: w.Name, Description: w.Description,
+		CreatedAt: w.CreatedAt, CreatedBy: w.CreatedBy, UpdatedAt: w.UpdatedAt, UpdatedBy: w.UpdatedBy}
 }

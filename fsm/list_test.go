@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wsd-dev/wsd/filter"
 	"github.com/wsd-dev/wsd/fsm"
 )
 
@@ -133,32 +134,36 @@ func TestState_ListWorkspaces_filter(t *testing.T) {
 	named := func(ns ...string) func(w *fsm.Workspace) bool {
 		return func(w *fsm.Workspace) bool { return slices.Contains(ns, w.Name) }
 	}
+	has := func(sub string) func(w *fsm.Workspace) bool {
+		return func(w *fsm.Workspace) bool { return strings.Contains(w.Name, sub) }
+	}
 	tests := []struct {
 		name   string
-		filter fsm.Filter
+		filter string
 		want   []*fsm.Workspace
 	}{
-		{"exact name", fsm.Filter{Name: "ml-team", HasName: true}, match(named("ml-team"))},
-		{"exact name missing", fsm.Filter{Name: "nope", HasName: true}, nil},
-		{"exact name and created_by", fsm.Filter{Name: "ml-team", HasName: true, CreatedBy: "carol", HasBy: true}, match(named("ml-team"))},
-		{"exact name, other created_by", fsm.Filter{Name: "ml-team", HasName: true, CreatedBy: "alice", HasBy: true}, nil},
-		{"exact name and like", fsm.Filter{Name: "ml-team", HasName: true, NameLike: "%team", HasLike: true}, match(named("ml-team"))},
-		{"exact name, like misses", fsm.Filter{Name: "ml-team", HasName: true, NameLike: "x%", HasLike: true}, nil},
-		{"like prefix", fsm.Filter{NameLike: "ml-%", HasLike: true}, match(named("ml-team", "ml-a"))},
-		{"like suffix", fsm.Filter{NameLike: "%team", HasLike: true}, match(named("ml-team", "data-team", "team", "mlteam"))},
-		{"like underscore", fsm.Filter{NameLike: "m_-x", HasLike: true}, match(named("ma-x", "m1-x"))},
-		{"like all", fsm.Filter{NameLike: "%", HasLike: true}, fx.all},
-		{"like no wildcard", fsm.Filter{NameLike: "ml", HasLike: true}, match(named("ml"))},
-		{"like escaped percent", fsm.Filter{NameLike: `ml\%`, HasLike: true}, nil},
-		{"like escaped letters", fsm.Filter{NameLike: `\m\l-%`, HasLike: true}, match(named("ml-team", "ml-a"))},
-		{"like escaped underscore", fsm.Filter{NameLike: `m\_-x`, HasLike: true}, nil},
-		{"like prefix then underscore", fsm.Filter{NameLike: "ws-1_", HasLike: true}, match(func(w *fsm.Workspace) bool { return strings.HasPrefix(w.Name, "ws-1") })},
-		{"like nothing", fsm.Filter{NameLike: "zz%", HasLike: true}, nil},
-		{"created_by", fsm.Filter{CreatedBy: "alice", HasBy: true}, match(func(w *fsm.Workspace) bool { return w.CreatedBy == "alice" })},
-		{"created_by empty", fsm.Filter{CreatedBy: "", HasBy: true}, match(func(w *fsm.Workspace) bool { return w.CreatedBy == "" })},
-		{"created_by and like", fsm.Filter{CreatedBy: "bob", HasBy: true, NameLike: "ws-0%", HasLike: true}, match(func(w *fsm.Workspace) bool {
+		{"exact name", `name:"ml-team"`, match(named("ml-team"))},
+		{"exact name missing", `name:"nope"`, nil},
+		{"exact name and created_by", `name:"ml-team" created_by:"carol"`, match(named("ml-team"))},
+		{"exact name, other created_by", `name:"ml-team" created_by:"alice"`, nil},
+		{"exact name and contains", `name:"ml-team" AND name~"team"`, match(named("ml-team"))},
+		{"exact name, contains misses", `name:"ml-team" name~"x"`, nil},
+		{"exact name or another", `name:"ml-team" OR name:"ml"`, match(named("ml-team", "ml"))},
+		{"contains", `name~"ml-"`, match(has("ml-"))},
+		{"contains, case-insensitive", `name~"TEAM"`, match(has("team"))},
+		{"contains underscore", `name~"m_-x"`, match(named("ma-x", "m1-x"))},
+		{"contains all", `name~"%"`, fx.all},
+		{"contains escaped percent", `name~"ml\%"`, nil},
+		{"contains escaped underscore", `name~"m\_-x"`, nil},
+		{"contains nothing", `name~"zz"`, nil},
+		{"created_by", `created_by:"alice"`, match(func(w *fsm.Workspace) bool { return w.CreatedBy == "alice" })},
+		{"created_by null", `created_by:null`, match(func(w *fsm.Workspace) bool { return w.CreatedBy == "" })},
+		{"not created_by skips the empty", `-created_by:"alice"`, match(func(w *fsm.Workspace) bool { return w.CreatedBy != "alice" && w.CreatedBy != "" })},
+		{"created_by and contains", `created_by:"bob" name~"ws-0"`, match(func(w *fsm.Workspace) bool {
 			return w.CreatedBy == "bob" && strings.HasPrefix(w.Name, "ws-0")
 		})},
+		{"name in", `name IN ["ml", "team", "nope"]`, match(named("ml", "team"))},
+		{"name range", `name>="m" name<"n"`, match(func(w *fsm.Workspace) bool { return w.Name >= "m" && w.Name < "n" })},
 	}
 	for _, tt := range tests {
 		for _, sortName := range allSorts {
@@ -166,7 +171,7 @@ func TestState_ListWorkspaces_filter(t *testing.T) {
 			want := wantOrder(tt.want, srt)
 			for _, size := range []int{1, 2, 5, 100} {
 				t.Run(fmt.Sprintf("%s/%s/size=%d", tt.name, sortName, size), func(t *testing.T) {
-					got, total := walkPages(t, fx.s, fsm.ListQuery{Sort: srt, Filter: tt.filter}, size)
+					got, total := walkPages(t, fx.s, fsm.ListQuery{Sort: srt, Filter: mustFilter(t, tt.filter)}, size)
 					if total != len(want) {
 						t.Errorf("total: got %d, want %d", total, len(want))
 					}
@@ -191,9 +196,9 @@ func TestState_ListWorkspaces_edges(t *testing.T) {
 		{"offset far past the end", fsm.ListQuery{Offset: 1 << 40, Limit: 10}, 0, 51},
 		{"last partial page", fsm.ListQuery{Offset: 50, Limit: 10}, 1, 51},
 		{"zero limit", fsm.ListQuery{Limit: 0}, 0, 51},
-		{"filtered offset past the end", fsm.ListQuery{Filter: fsm.Filter{NameLike: "ml%", HasLike: true}, Offset: 4, Limit: 10}, 0, 4},
-		{"exact name second page", fsm.ListQuery{Filter: fsm.Filter{Name: "ml", HasName: true}, Offset: 1, Limit: 10}, 0, 1},
-		{"exact name zero limit", fsm.ListQuery{Filter: fsm.Filter{Name: "ml", HasName: true}, Limit: 0}, 0, 1},
+		{"filtered offset past the end", fsm.ListQuery{Filter: mustFilter(t, `name~"ml"`), Offset: 4, Limit: 10}, 0, 4},
+		{"exact name second page", fsm.ListQuery{Filter: mustFilter(t, `name:"ml"`), Offset: 1, Limit: 10}, 0, 1},
+		{"exact name zero limit", fsm.ListQuery{Filter: mustFilter(t, `name:"ml"`), Limit: 0}, 0, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -215,89 +220,14 @@ func TestState_ListWorkspaces_edges(t *testing.T) {
 	})
 }
 
-func TestFilter_IsZero(t *testing.T) {
-	tests := []struct {
-		f    fsm.Filter
-		want bool
-	}{
-		{fsm.Filter{}, true},
-		{fsm.Filter{Name: "x"}, true}, // only the Has flags count
-		{fsm.Filter{HasName: true}, false},
-		{fsm.Filter{HasLike: true}, false},
-		{fsm.Filter{HasBy: true}, false},
+// mustFilter parses a filter in the text syntax.
+func mustFilter(t testing.TB, text string) *filter.Expr {
+	t.Helper()
+	e, err := filter.ParseText(text)
+	if err != nil {
+		t.Fatalf("ParseText(%q): %v", text, err)
 	}
-	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%+v", tt.f), func(t *testing.T) {
-			if got := tt.f.IsZero(); got != tt.want {
-				t.Errorf("IsZero: got %v, want %v", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestLike(t *testing.T) {
-	tests := []struct {
-		p, s string
-		want bool
-	}{
-		{"", "", true},
-		{"", "a", false},
-		{"%", "", true},
-		{"%", "anything", true},
-		{"%%", "", true},
-		{"_", "", false},
-		{"_", "a", true},
-		{"_", "ab", false},
-		{"__", "ab", true},
-		{"ml-%", "ml-team", true},
-		{"ml-%", "ml-", true},
-		{"ml-%", "ml", false},
-		{"ml-%", "xml-team", false},
-		{"%team", "ml-team", true},
-		{"%team", "team", true},
-		{"%team", "teams", false},
-		{"%-%", "ml-team", true},
-		{"%-%", "mlteam", false},
-		{"m_-x", "ma-x", true},
-		{"m_-x", "m1-x", true},
-		{"m_-x", "m-x", false},
-		{"m_-x", "mab-x", false},
-		{"%a%b%c%", "xaxbxcx", true},
-		{"%a%b%c%", "xcxbxax", false},
-		{"a%b", "ab", true},
-		{"a%b", "axxb", true},
-		{"a%b", "axxbx", false},
-		{"a%b", "abab", true},
-		{"%aab", "aaab", true},
-		{"Ml", "ml", false},
-		{`\%`, "%", true},
-		{`\%`, "x", false},
-		{`\%`, "", false},
-		{`a\%`, "a%", true},
-		{`a\%`, "ab", false},
-		{`a\_`, "a_", true},
-		{`a\_`, "ab", false},
-		{`\\`, `\`, true},
-		{`\\%`, `\x`, true},
-		{`\a`, "a", true},
-		{`a\`, `a\`, true},
-		{`a\`, `a`, false},
-		{`%\%`, "100%", true},
-		{`%\%`, "100", false},
-		{"_é_", "aéb", true},
-		{"_", "é", true},
-		{"é%", "éa", true},
-		{"\xff", "\xfe", false},
-		{"a_b", "a\xffb", true},
-		{"\xff%", "\xff\xfe", true},
-	}
-	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%q~%q", tt.p, tt.s), func(t *testing.T) {
-			if got := fsm.Like(tt.p, tt.s); got != tt.want {
-				t.Errorf("Like(%q, %q): got %v, want %v", tt.p, tt.s, got, tt.want)
-			}
-		})
-	}
+	return e
 }
 
 func TestParseSort(t *testing.T) {

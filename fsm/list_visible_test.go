@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/wsd-dev/wsd/filter"
 	"github.com/wsd-dev/wsd/fsm"
 )
 
@@ -24,15 +25,15 @@ func TestState_ListWorkspaces_visible(t *testing.T) {
 
 	filters := []struct {
 		name string
-		f    fsm.Filter
+		f    *filter.Expr
 		keep func(*fsm.Workspace) bool
 	}{
-		{"none", fsm.Filter{}, func(*fsm.Workspace) bool { return true }},
-		{"exact visible", fsm.Filter{Name: fx.all[0].Name, HasName: true}, func(w *fsm.Workspace) bool { return w.Name == fx.all[0].Name }},
-		{"exact hidden", fsm.Filter{Name: fx.all[1].Name, HasName: true}, func(w *fsm.Workspace) bool { return w.Name == fx.all[1].Name }},
-		{"like prefix", fsm.Filter{NameLike: "ws-%", HasLike: true}, func(w *fsm.Workspace) bool { return fsm.Like("ws-%", w.Name) }},
-		{"like inner", fsm.Filter{NameLike: "%team", HasLike: true}, func(w *fsm.Workspace) bool { return fsm.Like("%team", w.Name) }},
-		{"created_by", fsm.Filter{CreatedBy: "alice", HasBy: true}, func(w *fsm.Workspace) bool { return w.CreatedBy == "alice" }},
+		{"none", nil, func(*fsm.Workspace) bool { return true }},
+		{"exact visible", mustFilter(t, `name:"`+fx.all[0].Name+`"`), func(w *fsm.Workspace) bool { return w.Name == fx.all[0].Name }},
+		{"exact hidden", mustFilter(t, `name:"`+fx.all[1].Name+`"`), func(w *fsm.Workspace) bool { return w.Name == fx.all[1].Name }},
+		{"contains", mustFilter(t, `name~"ws-"`), func(w *fsm.Workspace) bool { return filter.Contains("ws-", w.Name) }},
+		{"contains with wildcard", mustFilter(t, `name~"m_t"`), func(w *fsm.Workspace) bool { return filter.Contains("m_t", w.Name) }},
+		{"created_by", mustFilter(t, `created_by:"alice"`), func(w *fsm.Workspace) bool { return w.CreatedBy == "alice" }},
 	}
 	for _, srtName := range allSorts {
 		srt, _ := fsm.ParseSort(srtName)

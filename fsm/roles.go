@@ -12,6 +12,9 @@ const (
 	RoleAdmin            = "Admin"
 	RoleWorkspaceCreator = "WorkspaceCreator"
 	RolePlatformAdmin    = "PlatformAdmin"
+	// RoleJobRunner is known on system (issue 15, the platform's role for
+	// job runners); wsd grants nothing with it.
+	RoleJobRunner = "JobRunner"
 )
 
 // Everyone is the principal a binding uses to mean every authenticated
@@ -60,7 +63,7 @@ func ValidRole(ws, role string) bool {
 	switch role {
 	case RoleViewer, RoleEditor, RoleAdmin:
 		return true
-	case RoleWorkspaceCreator, RolePlatformAdmin:
+	case RoleWorkspaceCreator, RolePlatformAdmin, RoleJobRunner:
 		return ws == SystemWorkspace
 	}
 	return false
@@ -208,13 +211,15 @@ func (s *State) platformAdminCount() int {
 }
 
 // normaliseRoles validates, de-duplicates and sorts roles.
-func normaliseRoles(ws string, roles []string) ([]string, *Error) {
-	if len(roles) == 0 {
+// v1 applies the rules of the version 1 member commands: no empty list,
+// no JobRunner.
+func normaliseRoles(ws string, roles []string, v1 bool) ([]string, *Error) {
+	if len(roles) == 0 && v1 {
 		return nil, invalid("roles", "roles must not be empty")
 	}
 	out := make([]string, 0, len(roles))
 	for _, r := range roles {
-		if !ValidRole(ws, r) {
+		if !ValidRole(ws, r) || v1 && r == RoleJobRunner {
 			return nil, invalid("roles", "unknown role '%s' for workspace '%s'", r, ws)
 		}
 		if !slices.Contains(out, r) {

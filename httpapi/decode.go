@@ -96,9 +96,19 @@ func decodeObject(body []byte, is *issues, member func(key string, raw json.RawM
 	return true
 }
 
-// extraField reports a member the body may not have.
-func extraField(is *issues, key string, raw json.RawMessage) {
-	is.add("extra_forbidden", "Extra inputs are not permitted", inputValue(raw), "body", key)
+// Unknown members of a request body are ignored (issue 15, as the NeMo
+// platform: a newer SDK may send fields an older server does not know).
+// Members that name what the path already fixes — "name" on an update,
+// "workspace" on a project, "principal" on a member change — are read and
+// refused with 422 when they disagree with the path (checkPathField), so
+// an attempt to rename or move is never silently dropped.
+
+// checkPathField refuses a body member that names something other than
+// the path does; what is "workspace name", "project name", ...
+func checkPathField(is *issues, raw json.RawMessage, key, pathValue, msg string) {
+	if v, ok := decodeString(is, raw, "body", key); ok && v != pathValue {
+		is.add("value_error", "Value error, "+msg, v, "body", key)
+	}
 }
 
 // inputValue is the offending JSON value echoed in an issue. It is decoded
@@ -222,6 +232,12 @@ type createWorkspaceBody struct {
 
 // decodeCreateWorkspace decodes and validates {"name","description"?}.
 func decodeCreateWorkspace(body []byte) (createWorkspaceBody, issues) {
+	return decodeCreate(body, "")
+}
+
+// decodeCreate decodes a workspace's or, when pathWS is set, a project's
+// create body; a project's may repeat its workspace, not name another.
+func decodeCreate(body []byte, pathWS string) (createWorkspaceBody, issues) {
 	var (
 		out     createWorkspaceBody
 		is      issues
@@ -239,8 +255,10 @@ func decodeCreateWorkspace(body []byte) (createWorkspaceBody, issues) {
 			if ok && checkDescription(&is, d, "body", "description") {
 				out.Description = d
 			}
-		default:
-			extraField(&is, key, raw)
+		case "workspace":
+			if pathWS != "" {
+				checkPathField(&is, raw, key, pathWS, fmt.Sprintf("a project is created in the workspace of the path ('%s')", pathWS))
+			}
 		}
 	})
 	if ok && !hasName {
@@ -258,12 +276,12 @@ type updateWorkspaceBody struct {
 // decodeUpdateWorkspace decodes {"description"?, "name"?}; a name other
 // than the path's is refused because names are immutable.
 func decodeUpdateWorkspace(body []byte, pathName string) (updateWorkspaceBody, issues) {
-	return decodeUpdate(body, "workspace", pathName)
+	return decodeUpdate(body, "workspace", pathName, "")
 }
 
 // decodeUpdate decodes the update body of a workspace or a project (noun),
 // which have the same shape and the same immutable names.
-func decodeUpdate(body []byte, noun, pathName string) (updateWorkspaceBody, issues) {
+func decodeUpdate(body []byte, noun, pathName, pathWS string) (updateWorkspaceBody, issues) {
 	var (
 		out updateWorkspaceBody
 		is  issues
@@ -280,8 +298,10 @@ func decodeUpdate(body []byte, noun, pathName string) (updateWorkspaceBody, issu
 			if ok && checkDescription(&is, d, "body", "description") {
 				out.Description, out.DescriptionSet = d, true
 			}
-		default:
-			extraField(&is, key, raw)
+		case "workspace":
+			if noun == "project" && pathWS != "" {
+				checkPathField(&is, raw, key, pathWS, fmt.Sprintf("projects cannot move: '%s' is in workspace '%s'", pathName, pathWS))
+			}
 		}
 	})
 	return out, is

@@ -31,7 +31,16 @@
 //     mixes two versions of the state. The read path takes no lock of its
 //     own.
 //   - Requests are validated before anything is proposed: bad input is a
-//     422 listing every issue found, never a silently dropped field.
+//     422 listing every issue found. Body members the API does not know
+//     are ignored (issue 15, as the NeMo platform: a newer SDK may send
+//     them); members that name what the path fixes (name on an update,
+//     workspace on a project, principal on a member change) are a 422
+//     when they differ from it, so a rename is never silently dropped.
+//   - List filters (filter=, search=, filter[...]) are parsed once per
+//     request by package filter into one compiled expression (list.go
+//     picks the syntax); a bad filter is a 400 {"detail":"Invalid filter
+//     query: ..."}, after the parameters' 422. The state machine evaluates
+//     it only over the records the caller may see.
 //   - With Config.AuthEnabled, every request under the base path or to
 //     /v1/cluster/* is authenticated by the node that receives it, before
 //     it is read, routed on or forwarded: no or bad credentials are a 401

@@ -7,6 +7,7 @@ import (
 
 	"github.com/wsd-dev/wsd/client"
 	"github.com/wsd-dev/wsd/cluster"
+	"github.com/wsd-dev/wsd/filter"
 	"github.com/wsd-dev/wsd/fsm"
 )
 
@@ -123,8 +124,11 @@ func toAnswer(err error) answer {
 		ve  *validationError
 		fe  *fsm.Error
 		mbe *http.MaxBytesError
+		ffe *filter.Error
 	)
 	switch {
+	case errors.As(err, &ffe):
+		return answer{http.StatusBadRequest, codeInvalid, false, client.ErrorBody{Detail: ffe.Error()}}
 	case errors.As(err, &he):
 		return answer{he.status, he.code, he.retry, client.ErrorBody{Detail: he.detail}}
 	case errors.As(err, &ve):

@@ -1,12 +1,14 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/wsd-dev/wsd/filter"
 	"github.com/wsd-dev/wsd/fsm"
 )
 
@@ -65,6 +67,8 @@ func FuzzListQuery(f *testing.F) {
 		"filter={\"created_by\":5}",
 		"filter[name]=a&filter[name][$like]=b",
 		"filter[foo]=x&&&=&page",
+		"filter=name%3A%22ml%22%20OR%20-(created_at%3E%3D%222025-01-01T00%3A00%3A00%2B02%3A00%22)",
+		"search=name~%22a%22&filter[name][$in]=a,b",
 		"consistency=stale&page=1;page_size=3",
 		"page=+7&page_size= 12 ",
 	} {
@@ -89,7 +93,12 @@ func FuzzListQuery(f *testing.F) {
 				t.Fatalf("malformed issue %+v", i)
 			}
 		}
-		_ = filterEcho(p.filter)
+		f, err := parseFilter(&q)
+		var fe *filter.Error
+		if err != nil && !errors.As(err, &fe) {
+			t.Fatalf("filter error %T %v for %q, want *filter.Error", err, err, raw)
+		}
+		_ = filterEcho(f)
 	})
 }
 

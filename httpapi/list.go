@@ -1,16 +1,15 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/wsd-dev/wsd/client"
+	"github.com/wsd-dev/wsd/filter"
 	"github.com/wsd-dev/wsd/fsm"
 )
 
@@ -20,14 +19,11 @@ const (
 	maxPageSize     = 1000
 )
 
-// Filter limits (issue 11): together with the state machine compiling a
-// pattern once per call and checking visibility first, they make the cost
-// of a filtered list independent of the filter's text.
-const (
-	maxFilterClauses = 32      // filter parameters in one query
-	maxFilterBytes   = 4 << 10 // bytes of one filter value
-	maxLikeChars     = 256     // characters of a $like pattern
-)
+// The filter language and its limits (issue 11, issue 15) are the filter
+// package's: the edge only picks the syntax and hands over the text. The
+// state machine evaluates the compiled expression over what the caller
+// may see, so the cost of a filtered list is independent of the filter's
+// text.
 
 // query holds the query parameters the API knows, read in one pass over
 // the raw query without building a map. Unknown parameters are ignored;
@@ -37,12 +33,12 @@ type query struct {
 
 	hasConsistency, hasPage, hasPageSize, hasSort bool
 
-	// filters are the filter parameters in order: key is "filter" (JSON
-	// form) or "filter[...]" (bracket form).
-	filters []queryParam
+	// filters are the filter= values (text or JSON), search the old
+	// alias's, brackets the filter[...] parameters, in order. At most
+	// filter.MaxClauses+1 of each kind are kept: more is refused anyway.
+	filters, search []string
+	brackets        []filter.Param
 }
-
-type queryParam struct{ key, value string }
 
 // parseQuery reads a raw query string. Pairs are separated by '&'; a key or
 // value that is not valid percent-encoding is taken literally.
@@ -69,9 +65,17 @@ func parseQuery(raw string) query {
 			q.entityType = v
 		case "project":
 			q.project = v
+		case "filter":
+			if len(q.filters) <= filter.MaxClauses {
+				q.filters = append(q.filters, v)
+			}
+		case "search":
+			if len(q.search) <= filter.MaxClauses {
+				q.search = append(q.search, v)
+			}
 		default:
-			if k == "filter" || strings.HasPrefix(k, "filter[") {
-				q.filters = append(q.filters, queryParam{k, v})
+			if strings.HasPrefix(k, "filter[") && len(q.brackets) <= filter.MaxClauses {
+				q.brackets = append(q.brackets, filter.Param{Key: k, Value: v})
 			}
 		}
 	}
@@ -93,7 +97,7 @@ func unescapeQuery(s string) string {
 type listParams struct {
 	page, pageSize int
 	sort           fsm.Sort
-	filter         fsm.Filter
+	filter         *filter.Expr
 }
 
 // offset is the index of the page's first record, saturating instead of
@@ -116,8 +120,8 @@ func (p listParams) pagination(n, total int) client.Pagination {
 	}
 }
 
-// parseList validates page and page_size and, when sortFilter is set, sort
-// and filter. Problems go to is; the result always has page ≥ 1 and
+// parseList validates page and page_size and, when sortFilter is set,
+// sort (the filter is parseFilter's). Problems go to is; the result always has page ≥ 1 and
 // 1 ≤ page_size ≤ 1000 (defaults replace invalid values).
 func parseList(q *query, sortFilter bool, is *issues) listParams {
 	p := listParams{page: 1, pageSize: defaultPageSize, sort: fsm.DefaultSort}
@@ -141,31 +145,59 @@ func parseList(q *query, sortFilter bool, is *issues) listParams {
 			is.add("literal_error", "Input should be 'created_at', '-created_at', 'updated_at', '-updated_at', 'name' or '-name'", q.sort, "query", "sort")
 		}
 	}
-	if len(q.filters) > maxFilterClauses {
-		is.add("value_error", fmt.Sprintf("Value error, %d filter parameters: at most %d are allowed", len(q.filters), maxFilterClauses), nil, "query", "filter")
-		return p
-	}
-	for _, f := range q.filters {
-		if len(f.value) > maxFilterBytes {
-			is.add("value_error", fmt.Sprintf("Value error, the filter is %d bytes long: at most %d are allowed", len(f.value), maxFilterBytes), nil, "query", "filter")
-			continue
-		}
-		if msg := applyFilter(&p.filter, f); msg != "" {
-			is.add("value_error", "Value error, "+msg, f.value, "query", "filter")
-		}
-	}
 	return p
 }
 
 // parseSortedList validates the query of a sorted, filtered list (the
 // workspaces, or the projects of a workspace): read options, page, sort
-// and filter. Every problem is reported in one 422.
+// and filter. Every problem of the parameters is reported in one 422; a
+// filter that cannot be used is a 400 (*filter.Error), as API.md says.
 func parseSortedList(r *http.Request) (readOpts, listParams, error) {
 	q := parseQuery(r.URL.RawQuery)
 	var is issues
 	ro := parseReadOpts(r, &q, &is)
 	p := parseList(&q, true, &is)
-	return ro, p, is.err()
+	if err := is.err(); err != nil {
+		return ro, p, err
+	}
+	f, err := parseFilter(&q)
+	p.filter = f
+	return ro, p, err
+}
+
+// parseFilter picks the filter syntax as API.md says: filter= (JSON when
+// it starts with '{', text otherwise; several are ANDed), else search=
+// (the old alias, same rules), else the bracket keys. The expression is
+// parsed and compiled once for the request.
+func parseFilter(q *query) (*filter.Expr, error) {
+	values := q.filters
+	if len(values) == 0 {
+		values = q.search
+	}
+	if len(values) == 0 {
+		return filter.ParseBrackets(q.brackets)
+	}
+	size := 0
+	for _, v := range values {
+		size += len(v)
+	}
+	if len(values) > filter.MaxClauses {
+		return nil, &filter.Error{Msg: fmt.Sprintf("more than %d filter parameters", filter.MaxClauses)}
+	}
+	if len(values) > 1 && size > filter.MaxBytes {
+		return nil, &filter.Error{Msg: fmt.Sprintf("the filter is %d bytes in %d parameters long: at most %d bytes are allowed", size, len(values), filter.MaxBytes)}
+	}
+	var kids []*filter.Expr
+	for _, v := range values {
+		e, err := filter.Parse(v)
+		if err != nil {
+			return nil, err
+		}
+		if e != nil {
+			kids = append(kids, e)
+		}
+	}
+	return filter.And(kids...)
 }
 
 // listQuery is the state machine query for the page p asks for.
@@ -204,104 +236,11 @@ func parseBoundedInt(is *issues, s string, lo, hi int, loc ...string) (int, bool
 	return 0, false
 }
 
-// applyFilter adds one filter parameter to f. It returns a message for a
-// parameter it cannot use.
-func applyFilter(f *fsm.Filter, p queryParam) string {
-	switch p.key {
-	case "filter":
-		return applyJSONFilter(f, p.value)
-	case "filter[name]":
-		f.Name, f.HasName = p.value, true
-	case "filter[name][$like]":
-		if msg := checkLike(p.value); msg != "" {
-			return msg
-		}
-		f.NameLike, f.HasLike = p.value, true
-	case "filter[created_by]":
-		f.CreatedBy, f.HasBy = p.value, true
-	default:
-		return fmt.Sprintf("unsupported filter %q: use filter[name], filter[name][$like] or filter[created_by]", p.key)
-	}
-	return checkFilter(f)
-}
-
-// applyJSONFilter reads the JSON form: {"name":"x"}, {"name":{"$like":"p"}},
-// {"created_by":"x"}.
-func applyJSONFilter(f *fsm.Filter, s string) string {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(s), &m); err != nil {
-		return "filter must be a JSON object such as {\"name\":{\"$like\":\"ml-%\"}}"
-	}
-	for field, raw := range m {
-		switch field {
-		case "name":
-			var exact string
-			if json.Unmarshal(raw, &exact) == nil && len(raw) > 0 && raw[0] == '"' {
-				f.Name, f.HasName = exact, true
-				continue
-			}
-			var ops map[string]json.RawMessage
-			if json.Unmarshal(raw, &ops) != nil || len(ops) == 0 {
-				return "filter on name must be a string or an operator object such as {\"$like\":\"ml-%\"}"
-			}
-			for op, v := range ops {
-				var pat string
-				if op != "$like" {
-					return fmt.Sprintf("unsupported operator %q on name: only $like is supported", op)
-				}
-				if len(v) == 0 || v[0] != '"' || json.Unmarshal(v, &pat) != nil {
-					return "the $like pattern must be a string"
-				}
-				if msg := checkLike(pat); msg != "" {
-					return msg
-				}
-				f.NameLike, f.HasLike = pat, true
-			}
-		case "created_by":
-			var by string
-			if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &by) != nil {
-				return "filter on created_by must be a string"
-			}
-			f.CreatedBy, f.HasBy = by, true
-		default:
-			return fmt.Sprintf("unsupported filter field %q: use name or created_by", field)
-		}
-	}
-	return checkFilter(f)
-}
-
-// checkLike refuses a $like pattern over maxLikeChars characters.
-func checkLike(pat string) string {
-	if n := utf8.RuneCountInString(pat); n > maxLikeChars {
-		return fmt.Sprintf("the $like pattern is %d characters long: at most %d are allowed", n, maxLikeChars)
-	}
-	return ""
-}
-
-// checkFilter refuses an exact name together with a $like on name: the
-// page could not echo both as the name filter.
-func checkFilter(f *fsm.Filter) string {
-	if f.HasName && f.HasLike {
-		return "filter on name is either exact or $like, not both"
-	}
-	return ""
-}
-
-// filterEcho renders the parsed filter the way the page echoes it, or nil
-// (JSON null) when nothing is filtered.
-func filterEcho(f fsm.Filter) client.Filter {
-	if f.IsZero() {
+// filterEcho renders the parsed filter the way the page echoes it (the
+// JSON-operator form), or nil (JSON null) when nothing is filtered.
+func filterEcho(f *filter.Expr) client.Filter {
+	if f == nil {
 		return nil
 	}
-	out := make(client.Filter, 2)
-	switch {
-	case f.HasName:
-		out["name"] = f.Name
-	case f.HasLike:
-		out["name"] = map[string]string{"$like": f.NameLike}
-	}
-	if f.HasBy {
-		out["created_by"] = f.CreatedBy
-	}
-	return out
+	return client.Filter(filter.Echo(f))
 }

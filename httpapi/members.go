@@ -64,7 +64,8 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) (reply, err
 }
 
 // addMember: POST /workspaces/{ws}/members {"principal","roles"?}. 201
-// with the new member; 409 when the principal already is one.
+// with the roles as sent; a principal that already is a member keeps its
+// other roles and gains these (API.md, as the NeMo platform).
 func (s *Server) addMember(w http.ResponseWriter, r *http.Request, body []byte) (reply, error) {
 	ws, wsOK := pathVar(r, "ws")
 	in, is := decodeMember(body, ws, true)
@@ -84,7 +85,9 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request, body []byte) 
 	if err != nil {
 		return reply{index: res.Index}, err
 	}
-	return reply{status: http.StatusCreated, index: res.Index, body: memberDTO(res.Member)}, nil
+	m := memberDTO(res.Member)
+	m.Roles = in.roles
+	return reply{status: http.StatusCreated, index: res.Index, body: m}, nil
 }
 
 // memberPath reads {ws} and {principal}. A workspace name that cannot
@@ -101,11 +104,16 @@ func memberPath(r *http.Request) (ws, member string, err error) {
 	return ws, member, nil
 }
 
-// setMemberRoles: PUT /workspaces/{ws}/members/{principal} {"roles"}.
-// 409 when it would take Admin from the workspace's last Admin.
+// setMemberRoles: PUT /workspaces/{ws}/members/{principal} {"roles"}:
+// replaces the principal's roles, also when it holds none yet; [] removes
+// them all. 409 when it would take Admin from the workspace's last Admin.
 func (s *Server) setMemberRoles(w http.ResponseWriter, r *http.Request, body []byte) (reply, error) {
 	ws, _ := pathVar(r, "ws")
-	in, is := decodeMember(body, ws, false)
+	pp, _ := pathVar(r, "principal")
+	in, is := decodeMember(body, ws, false, pp)
+	if in.roles == nil && len(is) == 0 {
+		in.roles = []string{}
+	}
 	if err := is.err(); err != nil {
 		return reply{}, err
 	}
@@ -149,7 +157,7 @@ func (s *Server) deleteMember(w http.ResponseWriter, r *http.Request, body []byt
 	return reply{status: http.StatusOK, index: res.Index, body: client.MemberRemoved{
 		ID:           member,
 		Message:      "Member removed from workspace '" + ws + "'",
-		DeletedCount: 1,
+		DeletedCount: len(res.Member.Roles),
 	}}, nil
 }
 
@@ -162,7 +170,8 @@ type memberBody struct {
 // decodeMember decodes {"principal","roles"?} (add, when withPrincipal)
 // or {"roles"} (change). Roles are checked against the roles workspace ws
 // can grant; add defaults them to Editor.
-func decodeMember(body []byte, ws string, withPrincipal bool) (memberBody, issues) {
+// On a change, a principal in the body must be the path's (pathPrincipal).
+func decodeMember(body []byte, ws string, withPrincipal bool, pathPrincipal ...string) (memberBody, issues) {
 	var (
 		out               memberBody
 		is                issues
@@ -178,9 +187,9 @@ func decodeMember(body []byte, ws string, withPrincipal bool) (memberBody, issue
 			}
 		case key == "roles":
 			hasRoles = true
-			out.roles = decodeRoles(&is, raw, ws)
-		default:
-			extraField(&is, key, raw)
+			out.roles = decodeRoles(&is, raw, ws, withPrincipal)
+		case key == "principal" && len(pathPrincipal) > 0:
+			checkPathField(&is, raw, key, pathPrincipal[0], fmt.Sprintf("the principal is the path's ('%s')", pathPrincipal[0]))
 		}
 	})
 	if !ok {
@@ -198,14 +207,15 @@ func decodeMember(body []byte, ws string, withPrincipal bool) (memberBody, issue
 	return out, is
 }
 
-// decodeRoles decodes a non-empty JSON list of roles that ws can grant.
-func decodeRoles(is *issues, raw json.RawMessage, ws string) []string {
+// decodeRoles decodes a JSON list of roles that ws can grant, non-empty
+// when nonEmpty (adding a member; setting [] removes every role).
+func decodeRoles(is *issues, raw json.RawMessage, ws string, nonEmpty bool) []string {
 	var items []json.RawMessage
 	if len(raw) == 0 || raw[0] != '[' || json.Unmarshal(raw, &items) != nil {
 		is.add("list_type", "Input should be a valid list", inputValue(raw), "body", "roles")
 		return nil
 	}
-	if len(items) == 0 {
+	if len(items) == 0 && nonEmpty {
 		is.add("too_short", "List should have at least 1 item after validation, not 0", inputValue(raw), "body", "roles")
 		return nil
 	}
@@ -230,7 +240,7 @@ func decodeRoles(is *issues, raw json.RawMessage, ws string) []string {
 func grantableRoles(ws string) string {
 	roles := []string{fsm.RoleViewer, fsm.RoleEditor, fsm.RoleAdmin}
 	if fsm.ValidRole(ws, fsm.RolePlatformAdmin) {
-		roles = append(roles, fsm.RoleWorkspaceCreator, fsm.RolePlatformAdmin)
+		roles = append(roles, fsm.RoleWorkspaceCreator, fsm.RolePlatformAdmin, fsm.RoleJobRunner)
 	}
 	q := make([]string, len(roles))
 	for i, r := range roles {

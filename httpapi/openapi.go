@@ -137,6 +137,15 @@ func oaObject(required []string, props obj) obj {
 	return o
 }
 
+// oaRequest is a request body's schema: members it does not list are
+// ignored (issue 15: a newer SDK may send fields an older server does
+// not know).
+func oaRequest(required []string, props obj) obj {
+	o := oaObject(required, props)
+	o["additionalProperties"] = true
+	return o
+}
+
 func oaJSONBody(schema obj) obj { return obj{"application/json": obj{"schema": schema}} }
 
 func oaOkResp(desc string, schema obj) obj {
@@ -188,6 +197,22 @@ func oaReadParams() []obj {
 	}
 }
 
+// filterDescription documents the filter language (API.md; package
+// filter).
+const filterDescription = "Filter, same language for workspaces and projects. Fields: id, name, description, created_at, " +
+	"created_by, updated_at, updated_by. A value starting with { is JSON, anything else is text. " +
+	`Text: name:"ml-team" (equals, case-sensitive), name~"team" (contains, case-insensitive; % and _ inside are wildcards, ` +
+	`\ escapes them), > >= < <=, name IN ["a","b"], name NOT IN [...], - before a clause or group negates it, ` +
+	`clauses side by side are ANDed, AND/OR (AND binds tighter), parentheses group; values: "string" (\" escapes a quote), ` +
+	`a number, or null (description:null = no description); timestamps compare as instants, ISO 8601 with an offset ` +
+	`or UTC (created_at>="2025-01-01T10:00:00+02:00"). ` +
+	`JSON: {"name":"a"}, {"name":{"$like":"ml"}}, $eq $lt $lte $gt $gte $in $nin ($in/$nin: an array or a comma-separated string), ` +
+	`several fields ANDed, {"$and":[...]}, {"$or":[...]}, {"$not":{...}}. ` +
+	"Brackets, read only when neither filter nor search is given: filter[name]=a, filter[name][$like]=ml, " +
+	"filter[name][$in]=a,b; several keys ANDed. A negation never matches a record whose field is empty. " +
+	"Limits: 4096 bytes, 32 clauses (each value of an IN list counts), a contains value of 256 characters, " +
+	"32 levels of nesting. A bad filter answers 400 {\"detail\":\"Invalid filter query: ...\"}."
+
 func oaPageParams(sortFilter bool) []obj {
 	ps := []obj{
 		oaQueryParam("page", "Page number, from 1.", obj{"type": "integer", "minimum": 1, "default": 1}),
@@ -197,10 +222,8 @@ func oaPageParams(sortFilter bool) []obj {
 		ps = append(ps,
 			oaQueryParam("sort", "Order; ties are broken by name.", obj{"type": "string", "default": "-created_at",
 				"enum": []string{"created_at", "-created_at", "updated_at", "-updated_at", "name", "-name"}}),
-			obj{"name": "filter", "in": "query", "required": false, "style": "deepObject", "explode": true,
-				"description": "filter[name]=exact, filter[name][$like]=ml-% (SQL LIKE), filter[created_by]=...; " +
-					`or the same as JSON: filter={"name":{"$like":"ml-%"}}.`,
-				"schema": obj{"type": "object", "additionalProperties": true}},
+			oaQueryParam("filter", filterDescription, obj{"type": "string", "maxLength": 4096}),
+			oaQueryParam("search", "Old alias of filter, read when filter is absent.", obj{"type": "string", "maxLength": 4096}),
 		)
 	}
 	return ps
@@ -279,8 +302,8 @@ func oaSchemas() obj {
 			"created_at":  oaTimestamp("RFC 3339, UTC, microseconds."), "created_by": oaStr(`Principal; "" when auth is off.`),
 			"updated_at": oaTimestamp("RFC 3339, UTC, microseconds."), "updated_by": oaStr(`Principal; "" when auth is off.`),
 		}),
-		"CreateWorkspaceRequest": oaObject([]string{"name"}, obj{"name": name, "description": description}),
-		"UpdateWorkspaceRequest": oaObject(nil, obj{
+		"CreateWorkspaceRequest": oaRequest([]string{"name"}, obj{"name": name, "description": description}),
+		"UpdateWorkspaceRequest": oaRequest(nil, obj{
 			"name":        obj{"type": "string", "description": "Optional; must equal the path name (names are immutable)."},
 			"description": description,
 		}),
@@ -309,8 +332,8 @@ func oaSchemas() obj {
 			"created_at":  oaTimestamp("RFC 3339, UTC."), "created_by": oaStr("Principal."),
 			"updated_at": oaTimestamp("RFC 3339, UTC."), "updated_by": oaStr("Principal."),
 		}),
-		"CreateProjectRequest": oaObject([]string{"name"}, obj{"name": name, "description": description}),
-		"UpdateProjectRequest": oaObject(nil, obj{
+		"CreateProjectRequest": oaRequest([]string{"name"}, obj{"name": name, "description": description}),
+		"UpdateProjectRequest": oaRequest(nil, obj{
 			"name":        obj{"type": "string", "description": "Optional; must equal the path name."},
 			"description": description,
 		}),
@@ -323,11 +346,11 @@ func oaSchemas() obj {
 			"roles":      oaArray(oaRef("Role")),
 			"granted_at": oaTimestamp("When."), "granted_by": oaStr("Principal."),
 		}),
-		"Role": obj{"type": "string", "enum": []string{"Viewer", "Editor", "Admin", "WorkspaceCreator", "PlatformAdmin"},
+		"Role": obj{"type": "string", "enum": []string{"Viewer", "Editor", "Admin", "WorkspaceCreator", "PlatformAdmin", "JobRunner"},
 			"description": "WorkspaceCreator and PlatformAdmin exist on the system workspace only."},
 		"MemberList":            oaObject([]string{"data"}, obj{"data": oaArray(oaRef("Member"))}),
-		"AddMemberRequest":      oaObject([]string{"principal"}, obj{"principal": oaStr("Who."), "roles": obj{"type": "array", "items": oaRef("Role"), "default": []string{"Editor"}}}),
-		"SetMemberRolesRequest": oaObject([]string{"roles"}, obj{"roles": oaArray(oaRef("Role"))}),
+		"AddMemberRequest":      oaRequest([]string{"principal"}, obj{"principal": oaStr("Who."), "roles": obj{"type": "array", "items": oaRef("Role"), "default": []string{"Editor"}}}),
+		"SetMemberRolesRequest": oaRequest([]string{"roles"}, obj{"roles": oaArray(oaRef("Role"))}),
 		"MemberRemoved":         oaObject([]string{"id", "message", "deleted_count"}, obj{"id": oaStr("Principal."), "message": oaStr("What happened."), "deleted_count": oaInteger("Bindings removed.")}),
 		"Peer": oaObject([]string{"id", "raft_addr", "http_addr"}, obj{
 			"id": oaStr("Raft server id."), "raft_addr": oaStr("Raft transport address."), "http_addr": oaStr("Base URL of its HTTP API."),
@@ -371,7 +394,7 @@ func apiCatalog() []apiOp {
 		// Workspaces.
 		{path: ws, method: http.MethodGet, op: oaOp("listWorkspaces", "workspaces", "List workspaces (with auth on: those the caller holds a role in)", true,
 			oaParams(oaPageParams(true), oaReadParams()), nil,
-			obj{"200": oaOkResp("One page.", oaRef("WorkspacePage")), "422": r422})},
+			obj{"200": oaOkResp("One page.", oaRef("WorkspacePage")), "400": oaErrResp("Invalid filter query."), "422": r422})},
 		{path: ws, method: http.MethodPost, op: oaOp("createWorkspace", "workspaces", "Create a workspace; the creator becomes its Admin", true,
 			[]obj{oaQueryParam("wait_role_propagation", "Accepted and ignored: role bindings commit with the workspace.", obj{"type": "boolean"})},
 			oaJSONRequest(oaRef("CreateWorkspaceRequest")),
@@ -404,7 +427,7 @@ func apiCatalog() []apiOp {
 		// Projects.
 		{path: ws + "/{ws}/projects", method: http.MethodGet, op: oaOp("listProjects", "projects", "List a workspace's projects", true,
 			oaParams([]obj{wsParam}, oaPageParams(true), oaReadParams()), nil,
-			obj{"200": oaOkResp("One page.", oaRef("ProjectPage")), "404": r404("Workspace"), "422": r422})},
+			obj{"200": oaOkResp("One page.", oaRef("ProjectPage")), "400": oaErrResp("Invalid filter query."), "404": r404("Workspace"), "422": r422})},
 		{path: ws + "/{ws}/projects", method: http.MethodPost, op: oaOp("createProject", "projects", "Create a project", true,
 			[]obj{wsParam}, oaJSONRequest(oaRef("CreateProjectRequest")),
 			obj{"201": created("Created.", "Project"), "404": r404("Workspace"), "409": oaErrResp("A project of that name exists in the workspace."), "413": oaErrResp("Body over 64 KiB."), "422": r422})},

@@ -56,7 +56,8 @@ func resultProject(res fsm.Result) any { return projectDTO(res.Project) }
 
 // createProject: POST /workspaces/{ws}/projects {"name","description"?}.
 func (s *Server) createProject(w http.ResponseWriter, r *http.Request, body []byte) (reply, error) {
-	in, is := decodeCreateWorkspace(body) // the same body as a workspace's
+	pws, _ := pathVar(r, "ws")
+	in, is := decodeCreate(body, pws) // the same body as a workspace's
 	if err := is.err(); err != nil {
 		return reply{}, err
 	}
@@ -102,7 +103,8 @@ func (s *Server) getProject(w http.ResponseWriter, r *http.Request) (reply, erro
 // updateWorkspace.
 func (s *Server) updateProject(w http.ResponseWriter, r *http.Request, body []byte) (reply, error) {
 	name, _ := pathVar(r, "name")
-	in, is := decodeUpdate(body, "project", name)
+	pws, _ := pathVar(r, "ws")
+	in, is := decodeUpdate(body, "project", name, pws)
 	if err := is.err(); err != nil {
 		return reply{}, err
 	}

@@ -377,9 +377,11 @@ func TestServer_listProjects(t *testing.T) {
 			{"exact name of another workspace's project", "filter[name]=ml-z", `{"name":"ml-z"}`, []string{}},
 			{"like", "filter[name][$like]=ml-%25", `{"name":{"$like":"ml-%"}}`, []string{"ml-a", "ml-b", "ml-c"}},
 			{"like one char", "filter[name][$like]=_eta", `{"name":{"$like":"_eta"}}`, []string{"zeta"}},
+			{"like is contains, case-insensitive", "filter[name][$like]=ETA", `{"name":{"$like":"ETA"}}`, []string{"zeta"}},
 			{"created_by", "filter[created_by]=", `{"created_by":""}`, []string{"alpha", "data-x", "ml-a", "ml-b", "ml-c", "zeta"}},
 			{"created_by nobody", "filter[created_by]=alice", `{"created_by":"alice"}`, []string{}},
-			{"json like", "filter=" + url.QueryEscape(`{"name":{"$like":"%a"}}`), `{"name":{"$like":"%a"}}`, []string{"alpha", "ml-a", "zeta"}},
+			{"json like", "filter=" + url.QueryEscape(`{"name":{"$like":"%a"}}`), `{"name":{"$like":"%a"}}`, []string{"alpha", "data-x", "ml-a", "zeta"}},
+			{"text", "filter=" + url.QueryEscape(`name~"a" -name:"data-x"`), `{"name":{"$like":"a"},"$not":{"name":"data-x"}}`, []string{"alpha", "ml-a", "zeta"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				p := ts.listProjects(t, "ml-team", tc.query+"&sort=name")
@@ -409,13 +411,18 @@ func TestServer_listProjects(t *testing.T) {
 			wantError(t, http.StatusNotFound, "not_found", `{"detail":"Workspace 'nope' not found"}`)
 	})
 
+	t.Run("400 bad filter", func(t *testing.T) {
+		ts.do(t, http.MethodGet, projects("ml-team")+"?filter[owner]=bob", nil).
+			wantError(t, http.StatusBadRequest, "invalid", `{"detail":"Invalid filter query: unknown field 'owner' in parameter 'filter[owner]' (fields: id, name, description, created_at, created_by, updated_at, updated_by)"}`)
+	})
+
 	t.Run("422", func(t *testing.T) {
+		// The parameters' 422 comes first; the filter is then not read.
 		ts.do(t, http.MethodGet, projects("ml-team")+"?page_size=0&sort=size&filter[owner]=bob&consistency=x", nil).
 			wantError(t, http.StatusUnprocessableEntity, "invalid", `{"detail":[`+
 				`{"loc":["query","consistency"],"msg":"Input should be 'default', 'stale' or 'linearizable'","type":"literal_error","input":"x"},`+
 				`{"loc":["query","page_size"],"msg":"Input should be greater than or equal to 1","type":"greater_than_equal","input":"0"},`+
-				`{"loc":["query","sort"],"msg":"Input should be 'created_at', '-created_at', 'updated_at', '-updated_at', 'name' or '-name'","type":"literal_error","input":"size"},`+
-				`{"loc":["query","filter"],"msg":"Value error, unsupported filter \"filter[owner]\": use filter[name], filter[name][$like] or filter[created_by]","type":"value_error","input":"bob"}]}`)
+				`{"loc":["query","sort"],"msg":"Input should be 'created_at', '-created_at', 'updated_at', '-updated_at', 'name' or '-name'","type":"literal_error","input":"size"}]}`)
 	})
 }
 
@@ -569,7 +576,7 @@ func TestServer_projectErrors(t *testing.T) {
 		pat      = `String should match pattern '^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$'`
 		noWS     = `{"detail":"Workspace 'nope' not found"}`
 		noLLM    = `{"detail":"Project 'nope' not found in workspace 'ml-team'"}`
-		extraWS  = `{"detail":[{"loc":["body","workspace"],"msg":"Extra inputs are not permitted","type":"extra_forbidden","input":"other"}]}`
+		extraWS  = `{"detail":[{"loc":["body","workspace"],"msg":"Value error, a project is created in the workspace of the path ('ml-team')","type":"value_error","input":"other"}]}`
 		notFound = "not_found"
 		invalid  = "invalid"
 	)
@@ -589,7 +596,7 @@ func TestServer_projectErrors(t *testing.T) {
 			`{"detail":[{"loc":["body","name"],"msg":"` + pat + ` (name must start with a lowercase letter)","type":"string_pattern_mismatch","input":"Bad Name"}]}`},
 		{"create without a name", "POST", list, `{"description":"d"}`, 422, invalid,
 			`{"detail":[{"loc":["body","name"],"msg":"Field required","type":"missing"}]}`},
-		{"create with an unknown field", "POST", list, `{"name":"okay","workspace":"other"}`, 422, invalid, extraWS},
+		{"create in another workspace than the path's", "POST", list, `{"name":"okay","workspace":"other"}`, 422, invalid, extraWS},
 		{"create with malformed JSON", "POST", list, `{"name":`, 422, invalid,
 			`{"detail":[{"loc":["body"],"msg":"JSON decode error: unexpected end of JSON input","type":"json_invalid"}]}`},
 		{"create: validation before the workspace lookup", "POST", projects("nope"), `{"name":""}`, 422, invalid,
@@ -609,7 +616,7 @@ func TestServer_projectErrors(t *testing.T) {
 		// PUT /workspaces/{ws}/projects/{name}
 		{"rename", "PUT", llm, `{"name":"other"}`, 422, invalid,
 			`{"detail":[{"loc":["body","name"],"msg":"Value error, project names are immutable: cannot rename 'llm' to 'other'","type":"value_error","input":"other"}]}`},
-		{"update with an unknown field", "PUT", llm, `{"workspace":"other"}`, 422, invalid, extraWS},
+		{"update that would move the project", "PUT", llm, `{"workspace":"other"}`, 422, invalid, `{"detail":[{"loc":["body","workspace"],"msg":"Value error, projects cannot move: 'llm' is in workspace 'ml-team'","type":"value_error","input":"other"}]}`},
 		{"update a missing project", "PUT", projects("ml-team", "nope"), `{"description":"x"}`, 404, notFound, noLLM},
 		{"update in a missing workspace", "PUT", projects("nope", "llm"), `{"description":"x"}`, 404, notFound, noWS},
 		// DELETE /workspaces/{ws}/projects/{name}
