@@ -127,4 +127,3 @@ func TestServer_members(t *testing.T) {
 		t.Errorf("create without WorkspaceCreator: err = %v, want ErrForbidden", err)
 	}
 }
-
