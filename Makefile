@@ -26,7 +26,7 @@ test: unit e2e abuse fuzz chart-test
 # The client is its own module (client/go.mod, standard library only), so
 # the root's ./... does not reach it: every target runs it separately.
 unit:
-	$(GO) test -race -count=1 -timeout 10m $$($(GO) list ./... | grep -v -e /test/e2e -e /test/abuse)
+	WSD_CLIENT_MODULE_TESTED=1 $(GO) test -race -count=1 -timeout 10m $$($(GO) list ./... | grep -v -e /test/e2e -e /test/abuse)
 	cd client && $(GO) test -race -count=1 -timeout 10m ./...
 
 # Black-box tests against real wsd processes (built without -race).
