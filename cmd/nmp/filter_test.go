@@ -35,7 +35,7 @@ func TestNMP_filterLanguage(t *testing.T) {
 		{"text contains ignores case", `name~"TEAM"`, "cv-team,ml-team"},
 		{"side by side is AND", `name~"ml" description~"learning"`, "ml-team"},
 		{"OR", `name:"ml-ops" OR name:"cv-team"`, "cv-team,ml-ops"},
-		{"AND binds tighter", `name:"ml-ops" OR name~"team" AND description~"hi"`, "cv-team,ml-ops"},
+		{"AND binds tighter", `name:"ml-ops" OR name~"team" AND description~"say"`, "cv-team,ml-ops"},
 		{"parentheses", `(name:"ml-ops" OR name~"team") AND name~"ml"`, "ml-ops,ml-team"},
 		{"negation", `-name~"ml" name~"-"`, "cv-team"},
 		{"negated group", `-(name~"ml" OR name:"default") name~"-"`, "cv-team"},
