@@ -16,6 +16,7 @@ ARG VERSION=dev
 WORKDIR /src
 # Dependencies first, so that a source change does not download them again.
 COPY go.mod go.sum ./
+COPY client/go.mod client/
 RUN --mount=type=cache,target=/go/pkg/mod \
     go mod download
 COPY . .

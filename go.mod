@@ -2,6 +2,10 @@ module github.com/wsd-dev/wsd
 
 go 1.26.8
 
+require github.com/wsd-dev/wsd/client v0.0.0-00010101000000-000000000000
+
+replace github.com/wsd-dev/wsd/client => ./client
+
 require (
 	github.com/anishathalye/porcupine v1.3.1 // indirect
 	github.com/armon/go-metrics v0.4.1 // indirect

@@ -45,8 +45,17 @@ type Config struct {
 	// transport (never http.DefaultClient). Its Timeout, if any, bounds each
 	// attempt; ctx bounds the whole call.
 	HTTPClient *http.Client
-	// Token, when set, is sent as "Authorization: Bearer <Token>".
+	// Token, when set, is sent as "Authorization: Bearer <Token>". It is
+	// StaticToken(Token) as TokenSource; set one or the other.
 	Token string
+	// TokenSource, when set, supplies the bearer token before every
+	// attempt (tokens that expire: FileTokenSource, or your own). After a
+	// 401 a source that is a TokenInvalidator is told, and the request is
+	// sent once more with the new token.
+	TokenSource TokenSource
+	// TLS configures HTTPS (trusted authorities, client certificate) for
+	// the client's own transport; it cannot be combined with HTTPClient.
+	TLS *TLSConfig
 	// UserAgent is sent on every request; empty means DefaultUserAgent.
 	UserAgent string
 	// MaxRetries bounds the extra attempts of one call. Zero means
@@ -87,6 +96,12 @@ func (c Config) Validate() error {
 			return err
 		}
 	}
+	if c.Token != "" && c.TokenSource != nil {
+		return errNoTokenSource
+	}
+	if c.TLS != nil && c.HTTPClient != nil {
+		return errors.New("client: set TLS or HTTPClient, not both (configure TLS on your HTTPClient's transport)")
+	}
 	if c.RetryBackoff < 0 {
 		return fmt.Errorf("client: negative retry backoff %s", c.RetryBackoff)
 	}
@@ -114,7 +129,7 @@ func normalizeEndpoint(ep string) (string, error) {
 type Client struct {
 	hc           *http.Client
 	ownTransport bool
-	token        string
+	tokens       TokenSource // nil: no Authorization header
 	userAgent    string
 	maxRetries   int
 	backoff      time.Duration
@@ -134,7 +149,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		hc:         cfg.HTTPClient,
-		token:      cfg.Token,
+		tokens:     cfg.TokenSource,
 		userAgent:  cfg.UserAgent,
 		maxRetries: cfg.MaxRetries,
 		backoff:    cfg.RetryBackoff,
@@ -144,8 +159,19 @@ func New(cfg Config) (*Client, error) {
 		n, _ := normalizeEndpoint(ep)
 		c.endpoints = append(c.endpoints, n)
 	}
+	if c.tokens == nil && cfg.Token != "" {
+		c.tokens = StaticToken(cfg.Token)
+	}
 	if c.hc == nil {
-		c.hc = &http.Client{Transport: newTransport()}
+		t := newTransport()
+		if cfg.TLS != nil {
+			tc, err := cfg.TLS.build()
+			if err != nil {
+				return nil, err
+			}
+			t.TLSClientConfig = tc
+		}
+		c.hc = &http.Client{Transport: t}
 		c.ownTransport = true
 	}
 	if c.userAgent == "" {
@@ -266,14 +292,30 @@ func (c *Client) do(ctx context.Context, cl call, out any) (int, error) {
 	if !cl.read && !c.noKeys && cl.key == "" {
 		cl.key = newIdempotencyKey()
 	}
+	reauthorized := false
 	for attempt := 0; ; attempt++ {
+		tok := ""
+		if c.tokens != nil {
+			t, err := c.tokens.Token(ctx)
+			if err != nil {
+				return 0, fmt.Errorf("wsd: %s %s: %w", cl.method, cl.path, err)
+			}
+			tok = t
+		}
 		ep, pos := c.endpoint()
-		status, err := c.attempt(ctx, ep, cl, body, out)
+		status, err := c.attempt(ctx, ep, cl, body, tok, out)
 		if err == nil {
 			return status, nil
 		}
 		if ctx.Err() != nil {
 			return status, err
+		}
+		if status == http.StatusUnauthorized && !reauthorized && c.reauthorize(ctx, tok) {
+			// The refused request was not applied: send it once more
+			// with the new token, outside the retry budget.
+			reauthorized = true
+			attempt--
+			continue
 		}
 		retry, switchEndpoint, wait := c.classify(cl, err, attempt)
 		if switchEndpoint {
@@ -297,6 +339,18 @@ func (c *Client) do(ctx context.Context, cl call, out any) (int, error) {
 			}
 		}
 	}
+}
+
+// reauthorize tells the token source that refused was refused, and
+// reports whether it now gives another token.
+func (c *Client) reauthorize(ctx context.Context, refused string) bool {
+	inv, ok := c.tokens.(TokenInvalidator)
+	if !ok {
+		return false
+	}
+	inv.InvalidateToken(refused)
+	tok, err := c.tokens.Token(ctx)
+	return err == nil && tok != refused
 }
 
 // getJSON reads path (with query q and the read options) into a new T.
@@ -379,7 +433,7 @@ func (e *transportError) Error() string {
 func (e *transportError) Unwrap() []error { return []error{e.class, e.err} }
 
 // attempt sends the call once to ep.
-func (c *Client) attempt(ctx context.Context, ep string, cl call, body []byte, out any) (int, error) {
+func (c *Client) attempt(ctx context.Context, ep string, cl call, body []byte, token string, out any) (int, error) {
 	u := ep + cl.path
 	if len(cl.query) > 0 {
 		u += "?" + cl.query.Encode()
@@ -396,8 +450,8 @@ func (c *Client) attempt(ctx context.Context, ep string, cl call, body []byte, o
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	if t, ok := headerTimeout(ctx, c.hc.Timeout, time.Now()); ok {
 		req.Header.Set(HeaderTimeout, t)

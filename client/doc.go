@@ -3,17 +3,33 @@
 // workspaces and their projects, and to hold entity references on them (a
 // workspace cannot be deleted while a reference or a project is held in it).
 //
-// It imports only the standard library: no raft, no storage engine and no
-// wsd server package, so importing it adds nothing to a service's build.
-// deps_test.go enforces this.
+// It is its own Go module, github.com/wsd-dev/wsd/client, whose go.mod
+// requires nothing: it imports only the standard library (no raft, no
+// storage engine, no wsd server package, no test helper), so importing it
+// adds no module to a service's build. deps_test.go enforces this, and the
+// tests that need a real wsd process live in the root module
+// (test/clientserver).
 //
 // # Usage
 //
-//	c, err := client.New(client.Config{Endpoints: []string{"http://wsd-0:8080", "http://wsd-1:8080"}})
+//	c, err := client.New(client.FromEnv()) // NMP_BASE_URL; NMP_ACCESS_TOKEN, NEMO_WORKLOAD_TOKEN(_FILE)
 //	if err != nil { ... }
 //	defer c.Close()
-//	ws, err := c.CreateWorkspace(ctx, "ml-team", client.WithDescription("ML"), client.ExistOK())
+//	ws, created, err := c.EnsureWorkspace(ctx, "ml-team", client.WithDescription("ML"))
 //	ref, created, err := c.AcquireRef(ctx, "ml-team", "models", "llama-3/8b")
+//	page, err := c.ListWorkspaces(ctx, client.ListOptions{
+//		Where: client.Field("name").Contains("ml").And(client.Field("created_by").Eq("alice")),
+//	})
+//
+// CreateWorkspace with ExistOK returns the existing workspace when the name
+// is taken; EnsureWorkspace (EnsureProject) does the same and says whether
+// the call created it.
+//
+// Filters: ListOptions.Where is built with Field, And, Or and Not and sent
+// in the text syntax of the wire contract (filter.go; every value quoted,
+// `"` and `\` escaped, field names checked), FilterText is sent unchanged,
+// and Filter holds the older bracket form. FuzzFilterRender checks that a
+// rendered filter stays one well-formed expression whatever the values.
 //
 // Every call takes a context first; the context bounds the whole call,
 // retries included.
@@ -24,14 +40,25 @@
 // names); a call with an empty name fails with ErrInvalid before anything
 // is sent. FuzzPathSegments checks it.
 //
-// # Authentication and members
+// # Authentication, TLS and members
 //
-// When the cluster has authentication on, set Config.Token: it is sent as
-// "Authorization: Bearer <Token>" on every call. A call without valid
-// credentials fails with ErrUnauthorized, one without the needed role with
-// ErrForbidden. The members of a workspace (who holds which role) are
-// managed with WorkspaceMembers, AddMember, SetMemberRoles and
-// RemoveMember; Members lists the servers of the cluster.
+// When the cluster has authentication on, set Config.Token (a fixed
+// token) or Config.TokenSource: the source is asked for the token before
+// every attempt, so tokens that expire are replaced. StaticToken never
+// changes; FileTokenSource reads a mounted token file again before the
+// token's exp claim and after the server refused it (401: the request is
+// then sent once more with the new token; a 401 was not applied, so this
+// holds for writes too). The token is sent as "Authorization: Bearer
+// <token>". A call without valid credentials fails with ErrUnauthorized,
+// one without the needed role with ErrForbidden.
+//
+// Config.TLS sets the authorities trusted for the server's certificate
+// (CAFile, CAPool) and a client certificate (CertFile and KeyFile, or
+// Certificates) on the client's own transport.
+//
+// The members of a workspace (who holds which role) are managed with
+// WorkspaceMembers, AddMember, SetMemberRoles and RemoveMember; Members
+// lists the servers of the cluster.
 //
 // # Errors
 //

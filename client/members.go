@@ -6,14 +6,17 @@ import (
 )
 
 // Roles of the wire contract. Each includes the ones before it among
-// Viewer, Editor and Admin; WorkspaceCreator and PlatformAdmin exist only
-// on the system workspace.
+// Viewer, Editor and Admin; WorkspaceCreator, PlatformAdmin and JobRunner
+// exist only on the system workspace.
 const (
 	RoleViewer           = "Viewer"
 	RoleEditor           = "Editor"
 	RoleAdmin            = "Admin"
 	RoleWorkspaceCreator = "WorkspaceCreator"
 	RolePlatformAdmin    = "PlatformAdmin"
+	// RoleJobRunner is, like the two above, a role of the system
+	// workspace (API.md).
+	RoleJobRunner = "JobRunner"
 )
 
 // Everyone is the principal that names every authenticated caller.

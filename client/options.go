@@ -1,6 +1,7 @@
 package client
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -95,24 +96,51 @@ func InProject(project string) RefOption {
 
 // ListOptions selects a page of workspaces, or of a workspace's projects.
 // Zero fields use the server's defaults (page 1, 100 per page, sort
-// -created_at, no filter).
+// -created_at, no filter). At most one of Where, FilterText and Filter
+// may be set; a list call with more fails with ErrInvalid before sending.
 type ListOptions struct {
 	Page     int
 	PageSize int
 	// Sort is created_at, -created_at, updated_at, -updated_at, name or
 	// -name.
 	Sort string
+	// Where is a filter built with Field, And, Or and Not, sent as
+	// ?filter= in the text syntax:
+	// Field("name").Contains("ml").And(Field("created_by").Eq("alice")).
+	Where Expr
+	// FilterText is sent as ?filter= unchanged: any syntax of the wire
+	// contract, e.g. `name:"ml-team" OR name~"ops"` or
+	// `{"name":{"$in":["a","b"]}}`. The server parses it.
+	FilterText string
 	// Filter maps a field, optionally with an operator, to a value:
-	// {"name": "x"} is sent as filter[name]=x and {"name[$like]": "ml-%"}
-	// as filter[name][$like]=ml-%.
+	// {"name": "x"} is sent as filter[name]=x and {"name[$like]": "ml"}
+	// as filter[name][$like]=ml (the bracket syntax).
 	Filter map[string]string
 }
 
-func (o ListOptions) query() url.Values {
+func (o ListOptions) query() (url.Values, error) {
 	q := url.Values{}
 	setPaging(q, o.Page, o.PageSize)
 	if o.Sort != "" {
 		q.Set("sort", o.Sort)
+	}
+	n := 0
+	for _, set := range []bool{!o.Where.IsZero(), o.FilterText != "", len(o.Filter) > 0} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return nil, fmt.Errorf("wsd: list: %w: set only one of Where, FilterText and Filter", ErrInvalid)
+	}
+	if err := o.Where.Err(); err != nil {
+		return nil, fmt.Errorf("wsd: list: %w: %w", ErrInvalid, err)
+	}
+	switch {
+	case o.Where.text != "":
+		q.Set("filter", o.Where.text)
+	case o.FilterText != "":
+		q.Set("filter", o.FilterText)
 	}
 	keys := make([]string, 0, len(o.Filter))
 	for k := range o.Filter {
@@ -122,7 +150,7 @@ func (o ListOptions) query() url.Values {
 	for _, k := range keys {
 		q.Add(filterParam(k), o.Filter[k])
 	}
-	return q
+	return q, nil
 }
 
 // filterParam turns "name" into "filter[name]" and "name[$like]" into

@@ -20,8 +20,20 @@ func projectPath(ws, name string) string { return projectsPath(ws) + "/" + seg(n
 // ErrNotFound when the workspace does not exist, with ErrAlreadyExists
 // when the name is taken in ws (unless ExistOK is given) and with
 // ErrInvalid when the name breaks the naming rule. WithDescription sets
-// its description.
+// its description. EnsureProject also says whether this call created it.
 func (c *Client) CreateProject(ctx context.Context, ws, name string, opts ...CreateOption) (*Project, error) {
+	p, _, err := c.createProject(ctx, ws, name, opts)
+	return p, err
+}
+
+// EnsureProject creates the project name in workspace ws unless it exists
+// (ExistOK is implied) and reports whether this call created it, like
+// EnsureWorkspace.
+func (c *Client) EnsureProject(ctx context.Context, ws, name string, opts ...CreateOption) (p *Project, created bool, err error) {
+	return c.createProject(ctx, ws, name, append(opts[:len(opts):len(opts)], ExistOK()))
+}
+
+func (c *Client) createProject(ctx context.Context, ws, name string, opts []CreateOption) (*Project, bool, error) {
 	return create(ctx, c, projectsPath(ws), name, opts, func() (*Project, error) {
 		return c.GetProject(ctx, ws, name)
 	})
@@ -37,7 +49,11 @@ func (c *Client) GetProject(ctx context.Context, ws, name string, opts ...ReadOp
 // page, sort and filter rules of ListWorkspaces. See Projects to iterate
 // over every page.
 func (c *Client) ListProjects(ctx context.Context, ws string, lo ListOptions, opts ...ReadOption) (*ProjectPage, error) {
-	return getJSON[ProjectPage](ctx, c, projectsPath(ws), lo.query(), opts)
+	q, err := lo.query()
+	if err != nil {
+		return nil, err
+	}
+	return getJSON[ProjectPage](ctx, c, projectsPath(ws), q, opts)
 }
 
 // UpdateProject sets the description of the project name of workspace

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/wsd-dev/wsd/client"
 )
 
 // parseInterspersed parses args with fs, allowing flags before, between
@@ -57,23 +59,72 @@ func newFlagSet(name, usage string, w io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// filterFlag collects repeated --filter field=value flags.
-type filterFlag map[string]string
-
-func (f filterFlag) String() string {
-	var parts []string
-	for k, v := range f {
-		parts = append(parts, k+"="+v)
-	}
-	return strings.Join(parts, ",")
+// filterFlag collects the --filter flags. A value in the bracket form
+// FIELD=VALUE or FIELD[$OP]=VALUE (wsd's nmp before the filter language;
+// repeatable, ANDed) is sent as filter[FIELD]=VALUE; any other value is
+// sent as ?filter= unchanged, for the server to parse (text or JSON
+// syntax), and may be given once.
+type filterFlag struct {
+	brackets map[string]string
+	text     []string
 }
 
-func (f filterFlag) Set(s string) error {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok || k == "" {
-		return errors.New(`want field=value, e.g. name=ml-team or name[$like]=ml-%`)
+func (f *filterFlag) String() string {
+	if f == nil {
+		return ""
 	}
-	f[k] = v
+	return strings.Join(f.text, " ")
+}
+
+func (f *filterFlag) Set(s string) error {
+	if k, v, ok := bracketFilter(s); ok {
+		if f.brackets == nil {
+			f.brackets = map[string]string{}
+		}
+		f.brackets[k] = v
+		return nil
+	}
+	if strings.TrimSpace(s) == "" {
+		return errors.New("empty filter")
+	}
+	f.text = append(f.text, s)
+	return nil
+}
+
+// bracketFilter recognises FIELD=VALUE and FIELD[$OP]=VALUE, FIELD being
+// lowercase letters and underscores. Neither the text syntax (name:"x",
+// name>="x") nor JSON can start like that.
+func bracketFilter(s string) (key, value string, ok bool) {
+	i := 0
+	for i < len(s) && (s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z')) {
+		i++
+	}
+	if i == 0 || i == len(s) {
+		return "", "", false
+	}
+	switch s[i] {
+	case '=':
+		return s[:i], s[i+1:], true
+	case '[':
+		if j := strings.Index(s[i:], "]="); j > 1 && s[i+1] == '$' {
+			return s[:i+j+1], s[i+j+2:], true
+		}
+	}
+	return "", "", false
+}
+
+// apply sets the filter of lo.
+func (f *filterFlag) apply(lo *client.ListOptions) error {
+	switch {
+	case len(f.text) > 1:
+		return usagef("--filter %q and --filter %q: give one filter expression (combine clauses with AND inside it)", f.text[0], f.text[1])
+	case len(f.text) == 1 && len(f.brackets) > 0:
+		return usagef("--filter %q cannot be combined with the FIELD=VALUE form", f.text[0])
+	case len(f.text) == 1:
+		lo.FilterText = f.text[0]
+	case len(f.brackets) > 0:
+		lo.Filter = f.brackets
+	}
 	return nil
 }
 

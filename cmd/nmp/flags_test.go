@@ -29,7 +29,7 @@ func TestParseInterspersed(t *testing.T) {
 		{"double dash", []string{"-o", "json", "--", "-weird"}, []string{"-weird"}, "json", false, nil, false},
 		{"single dash is positional", []string{"-"}, []string{"-"}, "table", false, nil, false},
 		{"unknown flag", []string{"--nope"}, nil, "", false, nil, true},
-		{"bad filter", []string{"--filter", "novalue"}, nil, "", false, nil, true},
+		{"empty filter", []string{"--filter", " "}, nil, "", false, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -38,7 +38,7 @@ func TestParseInterspersed(t *testing.T) {
 			output := fs.String("o", "table", "")
 			fs.StringVar(output, "output", "table", "")
 			all := fs.Bool("all-pages", false, "")
-			filter := filterFlag{}
+			filter := &filterFlag{}
 			fs.Var(filter, "filter", "")
 			pos, err := parseInterspersed(fs, tt.args)
 			if (err != nil) != tt.wantErr {
@@ -53,7 +53,7 @@ func TestParseInterspersed(t *testing.T) {
 			if *output != tt.wantOutput || *all != tt.wantAll {
 				t.Errorf("output, all-pages = %q, %v; want %q, %v", *output, *all, tt.wantOutput, tt.wantAll)
 			}
-			if len(tt.wantFilter) > 0 && !maps.Equal(map[string]string(filter), tt.wantFilter) {
+			if len(tt.wantFilter) > 0 && !maps.Equal(filter.brackets, tt.wantFilter) {
 				t.Errorf("filter = %v, want %v", filter, tt.wantFilter)
 			}
 		})
@@ -99,7 +99,22 @@ func TestRun_usage(t *testing.T) {
 		{"unknown group", []string{"nope"}, exitUsage, "", `unknown command "nope"`},
 		{"unknown verb", []string{"workspaces", "nope"}, exitUsage, "", `unknown command "nope" for "workspaces"`},
 		{"group help", []string{"workspaces"}, exitUsage, "nmp workspaces create", ""},
-		{"missing name", []string{"workspaces", "get"}, exitUsage, "", "missing argument"},
+		{"missing name", []string{"workspaces", "get"}, exitUsage, "", "the name is required"},
+		{"name twice", []string{"workspaces", "get", "a", "--name", "b"}, exitUsage, "", "name given twice"},
+		{"group help flag", []string{"workspaces", "--help"}, exitOK, "nmp workspaces create", ""},
+		{"members help", []string{"workspaces", "members", "--help"}, exitOK, "nmp workspaces members list", ""},
+		{"members without verb", []string{"workspaces", "members"}, exitUsage, "", "missing subcommand"},
+		{"members unknown verb", []string{"workspaces", "members", "nope", "--workspace", "w"}, exitUsage, "", `unknown command "nope"`},
+		{"members without workspace", []string{"workspaces", "members", "list"}, exitUsage, "", "--workspace is required"},
+		{"members create without principal", []string{"workspaces", "members", "create", "--workspace", "w"}, exitUsage, "", "--principal is required"},
+		{"members update without roles", []string{"workspaces", "members", "update", "--workspace", "w", "--principal", "p"}, exitUsage, "", "nothing to update"},
+		{"members subcommand help", []string{"workspaces", "members", "create", "-h"}, exitOK, "", "-roles value"},
+		{"bad input data", []string{"workspaces", "create", "--input-data", "[1,2"}, exitUsage, "", "not a JSON or YAML object"},
+		{"input file and data", []string{"workspaces", "create", "x", "--input-data", "{}", "--input-file", "f"}, exitUsage, "", "exclude each other"},
+		{"input renames", []string{"workspaces", "update", "a", "--input-data", `{"name":"b","description":"d"}`}, exitUsage, "", "names are immutable"},
+		{"two text filters", []string{"workspaces", "list", "--filter", `name:"a"`, "--filter", `name:"b"`}, exitUsage, "", "give one filter expression"},
+		{"text and bracket filters", []string{"workspaces", "list", "--filter", `name:"a"`, "--filter", "name=b"}, exitUsage, "", "cannot be combined"},
+		{"bad output format env", []string{"workspaces", "list"}, exitUsage, "", `unknown output format "xml"`},
 		{"create without name", []string{"workspaces", "create"}, exitUsage, "", "--name is required"},
 		{"update without change", []string{"workspaces", "update", "x"}, exitUsage, "", "nothing to update"},
 		{"bad output", []string{"workspaces", "list", "-o", "xml"}, exitUsage, "", `unknown output format "xml"`},
@@ -113,7 +128,8 @@ func TestRun_usage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			c := &cli{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+			env := map[string]map[string]string{"bad output format env": {"NMP_OUTPUT_FORMAT": "xml"}}[tt.name]
+			c := &cli{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return env[k] }}
 			code := runCLI(context.Background(), c, tt.args)
 			if code != tt.wantCode {
 				t.Errorf("exit code = %d, want %d (stderr %q)", code, tt.wantCode, stderr.String())

@@ -62,7 +62,7 @@ func TestNMP_workspaces(t *testing.T) {
 		return ws
 	}
 	steps := []step{
-		{name: "create", args: []string{"workspaces", "create", "--name", "ml-team", "--description", "Machine Learning Team workspace"},
+		{name: "create", args: []string{"workspaces", "create", "--name", "ml-team", "--description", "Machine Learning Team workspace", "-f", "table"},
 			wantStdout: []string{"NAME", "ml-team", "Machine Learning Team workspace"}},
 		{name: "create json", args: []string{"workspaces", "create", "--name", "ml-ops", "-o", "json"},
 			check: func(t *testing.T, r result) {
@@ -128,7 +128,7 @@ func TestNMP_workspaces(t *testing.T) {
 					t.Errorf("yaml total_results, sort = %d, %q; want 4, name", p.Pagination.TotalResults, p.Sort)
 				}
 			}},
-		{name: "list table", args: []string{"workspaces", "list", "--sort", "name"},
+		{name: "list table", args: []string{"workspaces", "list", "--sort", "name", "--output-format", "table"},
 			check: func(t *testing.T, r result) {
 				lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 				if len(lines) != 5 {
@@ -197,7 +197,13 @@ func TestNMP_workspaces(t *testing.T) {
 					t.Errorf("got %+v, want ml-team with its description", ws)
 				}
 			}},
-		{name: "get table", args: []string{"workspaces", "get", "ml-team"}, wantStdout: []string{"NAME", "ml-team"}},
+		{name: "get table", args: []string{"workspaces", "get", "ml-team"}, env: []string{"NMP_OUTPUT_FORMAT=table"}, wantStdout: []string{"NAME", "ml-team"}},
+		{name: "get piped is json", args: []string{"workspaces", "get", "ml-team"},
+			check: func(t *testing.T, r result) {
+				if ws := decodeWorkspace(t, r); ws.Name != "ml-team" {
+					t.Errorf("got %+v, want ml-team as JSON (stdout is not a terminal)", ws)
+				}
+			}},
 		{name: "update", args: []string{"workspaces", "update", "ml-team", "--description", "ML team", "-o", "json"},
 			check: func(t *testing.T, r result) {
 				if ws := decodeWorkspace(t, r); ws.Description == nil || *ws.Description != "ML team" {
@@ -208,7 +214,7 @@ func TestNMP_workspaces(t *testing.T) {
 			wantCode: 1, wantStderr: []string{"Workspace 'nope' not found"}},
 		{name: "acquire ref", args: []string{"refs", "acquire", "ml-team", "models", "meta/llama-3", "-o", "json"},
 			wantStdout: []string{`"entity_name": "meta/llama-3"`}},
-		{name: "list refs", args: []string{"refs", "list", "ml-team"}, wantStdout: []string{"ENTITY_TYPE", "models", "meta/llama-3"}},
+		{name: "list refs", args: []string{"refs", "list", "ml-team", "-o", "table"}, wantStdout: []string{"ENTITY_TYPE", "models", "meta/llama-3"}},
 		{name: "usage", args: []string{"workspaces", "usage", "ml-team", "-o", "yaml"}, wantStdout: []string{"total: 1", "models: 1"}},
 		{name: "delete while ref held", args: []string{"workspaces", "delete", "ml-team"},
 			wantCode: 1, wantStderr: []string{"Workspace 'ml-team' is not empty"}},

@@ -70,16 +70,16 @@ created_by: ""
 updated_at: "2026-11-26T17:41:00.000000Z"
 updated_by: ""
 `, ""},
-		{"not found", []string{"workspaces", "get", "x"}, 1, "", "Error: Workspace 'x' not found\n"},
+		{"not found", []string{"workspaces", "get", "x"}, 1, "", "Not found: Workspace 'x' not found\n"},
 		{"validation issues", []string{"workspaces", "create", "--name", "Bad Name"}, 1, "",
-			"Error: invalid request (422):\n" +
+			"Invalid request (422):\n" +
 				"  body.name: String should match pattern '^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$'\n" +
 				"  body.colour: Extra inputs are not permitted\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			c := &cli{stdout: &stdout, stderr: &stderr, getenv: func(k string) string {
+			c := &cli{stdout: &stdout, stderr: &stderr, isTerminal: true, getenv: func(k string) string {
 				if k == "NMP_BASE_URL" {
 					return srv.URL
 				}

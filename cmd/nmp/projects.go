@@ -1,8 +1,6 @@
 package main
 
 import (
-	"io"
-
 	"github.com/wsd-dev/wsd/client"
 )
 
@@ -33,9 +31,10 @@ func projectsGroup() group {
 	}
 }
 
-func projectTable(w io.Writer, ps ...client.Project) {
-	row(w, "NAME", "WORKSPACE", "ID", "DESCRIPTION", "CREATED_AT", "UPDATED_AT")
+func projectTable(ps ...client.Project) *tabular {
+	t := newTable("NAME", "WORKSPACE", "ID", "DESCRIPTION", "CREATED_AT", "UPDATED_AT")
 	for _, p := range ps {
-		row(w, p.Name, p.Workspace, p.ID, cellDesc(p.Description), cellTime(p.CreatedAt), cellTime(p.UpdatedAt))
+		t.add(p.Name, p.Workspace, p.ID, cellDesc(p.Description), cellTime(p.CreatedAt), cellTime(p.UpdatedAt))
 	}
+	return t
 }

@@ -44,7 +44,7 @@ func TestNMP_projects(t *testing.T) {
 	}
 	runSteps(t, bin, srv.URL, []step{
 		{name: "create the workspace", args: []string{"workspaces", "create", "ml-team"}},
-		{name: "create", args: []string{"projects", "create", "--workspace", "ml-team", "--name", "llm", "--description", "Language models"},
+		{name: "create", args: []string{"projects", "create", "--workspace", "ml-team", "--name", "llm", "--description", "Language models", "-f", "table"},
 			wantStdout: []string{"NAME", "WORKSPACE", "llm", "ml-team", "Language models"}},
 		{name: "create json, workspace from NMP_WORKSPACE", args: []string{"projects", "create", "cv", "-o", "json"}, env: inML,
 			check: func(t *testing.T, r result) {
@@ -57,7 +57,7 @@ func TestNMP_projects(t *testing.T) {
 		{name: "--workspace wins over NMP_WORKSPACE", args: []string{"projects", "get", "llm", "--workspace", "ml-team"}, env: []string{"NMP_WORKSPACE=nope"},
 			wantStdout: []string{"llm"}},
 		{name: "create taken", args: []string{"projects", "create", "llm"}, env: inML,
-			wantCode: 1, wantStderr: []string{"Error: Project 'llm' already exists in workspace 'ml-team'.\n"}},
+			wantCode: 1, wantStderr: []string{"Conflict: Project 'llm' already exists in workspace 'ml-team'.\n"}},
 		{name: "create taken exist-ok", args: []string{"projects", "create", "llm", "--exist-ok", "-o", "json"}, env: inML,
 			check: func(t *testing.T, r result) {
 				if p := decodeJSON[client.Project](t, r); p.Name != "llm" || p.Description == nil || *p.Description != "Language models" {
@@ -65,14 +65,14 @@ func TestNMP_projects(t *testing.T) {
 				}
 			}},
 		{name: "create in a missing workspace", args: []string{"projects", "create", "x", "--workspace", "nope"},
-			wantCode: 1, wantStderr: []string{"Error: Workspace 'nope' not found"}},
+			wantCode: 1, wantStderr: []string{"Not found: Workspace 'nope' not found"}},
 		{name: "create without a workspace", args: []string{"projects", "create", "x"},
 			wantCode: 2, wantStderr: []string{"--workspace is required (or set NMP_WORKSPACE)", "Usage: nmp projects create"}},
 		{name: "create bad name", args: []string{"projects", "create", "Bad Name"}, env: inML,
 			wantCode: 1, wantStderr: []string{"body.name: "}},
 		{name: "list json", args: []string{"projects", "list", "--sort", "name", "-o", "json"}, env: inML,
 			check: wantNames("[cv llm nlp]")},
-		{name: "list table", args: []string{"projects", "list", "--sort", "-name"}, env: inML,
+		{name: "list table", args: []string{"projects", "list", "--sort", "-name"}, env: append([]string{"NMP_OUTPUT_FORMAT=table"}, inML...),
 			check: func(t *testing.T, r result) {
 				lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 				if h := strings.Fields(lines[0]); !slices.Equal(h, []string{"NAME", "WORKSPACE", "ID", "DESCRIPTION", "CREATED_AT", "UPDATED_AT"}) {
@@ -86,7 +86,7 @@ func TestNMP_projects(t *testing.T) {
 			check: wantNames("[llm nlp]")},
 		{name: "list page", args: []string{"projects", "list", "--page", "2", "--page-size", "2", "--sort", "name", "-o", "json"}, env: inML,
 			check: wantNames("[nlp]")},
-		{name: "list page hint", args: []string{"projects", "list", "--page-size", "1"}, env: inML,
+		{name: "list page hint", args: []string{"projects", "list", "--page-size", "1", "-f", "table"}, env: inML,
 			wantStderr: []string{"page 1 of 3 (3 projects); see --page or --all-pages"}},
 		{name: "list all pages", args: []string{"projects", "list", "--all-pages", "--page-size", "1", "--sort", "name", "-o", "json"}, env: inML,
 			check: func(t *testing.T, r result) {
@@ -95,7 +95,7 @@ func TestNMP_projects(t *testing.T) {
 				}
 			}},
 		{name: "list a missing workspace", args: []string{"projects", "list", "--workspace", "nope"},
-			wantCode: 1, wantStderr: []string{"Error: Workspace 'nope' not found"}},
+			wantCode: 1, wantStderr: []string{"Not found: Workspace 'nope' not found"}},
 		{name: "get json", args: []string{"projects", "get", "llm", "-o", "json", "--consistency", "linearizable"}, env: inML,
 			check: func(t *testing.T, r result) {
 				if p := decodeJSON[client.Project](t, r); p.Name != "llm" || p.Workspace != "ml-team" {
@@ -103,7 +103,7 @@ func TestNMP_projects(t *testing.T) {
 				}
 			}},
 		{name: "get missing", args: []string{"projects", "get", "nope"}, env: inML,
-			wantCode: 1, wantStderr: []string{"Error: Project 'nope' not found in workspace 'ml-team'"}},
+			wantCode: 1, wantStderr: []string{"Not found: Project 'nope' not found in workspace 'ml-team'"}},
 		{name: "update", args: []string{"projects", "update", "llm", "--description", "LLMs", "-o", "json"}, env: inML,
 			wantStdout: []string{`"description": "LLMs"`}},
 		{name: "update clears", args: []string{"projects", "update", "llm", "--clear-description", "-o", "json"}, env: inML,
@@ -123,12 +123,16 @@ func TestNMP_projects(t *testing.T) {
 					t.Errorf("delete = %+v, want \"Project deleted\" with id llm", d)
 				}
 			}},
-		{name: "delete table", args: []string{"projects", "delete", "cv"}, env: inML,
-			wantStdout: []string{"NAME", "MESSAGE", "cv", "Project deleted"}},
+		{name: "delete table", args: []string{"projects", "delete", "cv", "-f", "table"}, env: inML,
+			check: func(t *testing.T, r result) {
+				if r.stdout != "✓ Deleted successfully\n" {
+					t.Errorf("stdout = %q, want the platform's message", r.stdout)
+				}
+			}},
 		{name: "get deleted", args: []string{"projects", "get", "llm"}, env: inML,
 			wantCode: 1, wantStderr: []string{"Project 'llm' not found in workspace 'ml-team'"}},
 		{name: "group help", args: []string{"projects"},
-			wantCode: 2, wantStdout: []string{"nmp projects create --name NAME [--description TEXT] [--exist-ok] --workspace W", "nmp projects delete NAME --workspace W"}},
+			wantCode: 2, wantStdout: []string{"nmp projects create NAME [--description TEXT] [--exist-ok] [--input-file FILE | --input-data JSON] --workspace W", "nmp projects delete NAME --workspace W"}},
 		{name: "alias", args: []string{"project", "list", "-o", "json"}, env: inML, check: wantNames("[nlp]")},
 	})
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"slices"
 
 	"github.com/wsd-dev/wsd/client"
@@ -21,11 +20,12 @@ func refsGroup() group {
 	}
 }
 
-func refTable(w io.Writer, refs ...client.EntityRef) {
-	row(w, "WORKSPACE", "ENTITY_TYPE", "ENTITY_NAME", "PROJECT", "CREATED_AT", "CREATED_BY")
+func refTable(refs ...client.EntityRef) *tabular {
+	t := newTable("WORKSPACE", "ENTITY_TYPE", "ENTITY_NAME", "PROJECT", "CREATED_AT", "CREATED_BY")
 	for _, r := range refs {
-		row(w, r.Workspace, r.EntityType, cellText(r.EntityName), r.Project, cellTime(r.CreatedAt), r.CreatedBy)
+		t.add(r.Workspace, r.EntityType, r.EntityName, r.Project, cellTime(r.CreatedAt), r.CreatedBy)
 	}
+	return t
 }
 
 func refsAcquire(ctx context.Context, c *cli, args []string) error {
@@ -44,7 +44,7 @@ func refsAcquire(ctx context.Context, c *cli, args []string) error {
 		if err != nil {
 			return err
 		}
-		return render(c.stdout, f.output, ref, func(w io.Writer) { refTable(w, *ref) })
+		return render(c.stdout, f.output, ref, func() *tabular { return refTable(*ref) })
 	})
 }
 
@@ -68,9 +68,10 @@ func refsRelease(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	res := releaseResult{Message: "Reference released", Workspace: pos[0], EntityType: pos[1], EntityName: pos[2]}
-	return render(c.stdout, f.output, res, func(w io.Writer) {
-		row(w, "WORKSPACE", "ENTITY_TYPE", "ENTITY_NAME", "MESSAGE")
-		row(w, res.Workspace, res.EntityType, cellText(res.EntityName), res.Message)
+	return render(c.stdout, f.output, res, func() *tabular {
+		t := newTable("WORKSPACE", "ENTITY_TYPE", "ENTITY_NAME", "MESSAGE")
+		t.add(res.Workspace, res.EntityType, res.EntityName, res.Message)
+		return t
 	})
 }
 
@@ -94,13 +95,13 @@ func refsList(ctx context.Context, c *cli, args []string) error {
 				}
 				refs = append(refs, r)
 			}
-			return render(c.stdout, f.output, refs, func(w io.Writer) { refTable(w, refs...) })
+			return render(c.stdout, f.output, refs, func() *tabular { return refTable(refs...) })
 		}
 		page, err := cl.ListRefs(ctx, pos[0], lo)
 		if err != nil {
 			return err
 		}
-		return render(c.stdout, f.output, page, func(w io.Writer) { refTable(w, page.Data...) })
+		return render(c.stdout, f.output, page, func() *tabular { return refTable(page.Data...) })
 	})
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"iter"
 
 	"github.com/wsd-dev/wsd/client"
@@ -20,7 +19,7 @@ type resource[T any] struct {
 	// scoped records live in a workspace: every command takes --workspace.
 	scoped      bool
 	deleteShort string
-	table       func(io.Writer, ...T)
+	table       func(...T) *tabular
 
 	create func(cl *client.Client, ctx context.Context, ws, name string, opts ...client.CreateOption) (*T, error)
 	get    func(cl *client.Client, ctx context.Context, ws, name string, opts ...client.ReadOption) (*T, error)
@@ -32,9 +31,9 @@ type resource[T any] struct {
 
 // Argument lists of the commands, after "<group> <verb>".
 const (
-	createArgs = "--name NAME [--description TEXT] [--exist-ok]"
-	listArgs   = "[--page N] [--page-size N] [--sort FIELD] [--filter FIELD=VALUE]... [--all-pages]"
-	updateArgs = "NAME (--description TEXT | --clear-description)"
+	createArgs = "NAME [--description TEXT] [--exist-ok] [--input-file FILE | --input-data JSON]"
+	listArgs   = "[--page N] [--page-size N] [--sort FIELD] [--filter EXPR] [--all-pages]"
+	updateArgs = "NAME (--description TEXT | --clear-description | --input-file FILE | --input-data JSON)"
 )
 
 // commands are the create, list, get, update and delete commands of k.
@@ -90,35 +89,72 @@ func (f resourceFlags) workspace() string {
 }
 
 func (k resource[T]) print(c *cli, f resourceFlags, v *T) error {
-	return render(c.stdout, f.output, v, func(w io.Writer) { k.table(w, *v) })
+	return render(c.stdout, f.output, v, func() *tabular { return k.table(*v) })
+}
+
+// nameFlag registers --name, the alias of the NAME argument.
+func (k resource[T]) nameFlag(f resourceFlags) *string {
+	return f.String("name", "", k.noun+" name (the same as the NAME argument)")
+}
+
+// nameArg is the record's name: the NAME argument or --name (not both,
+// unless equal).
+func nameArg(pos []string, flagName string) (string, error) {
+	switch {
+	case len(pos) == 1 && flagName != "" && pos[0] != flagName:
+		return "", usagef("name given twice: %q and --name %q", pos[0], flagName)
+	case len(pos) == 1:
+		return pos[0], nil
+	case flagName == "":
+		return "", usagef("the name is required: give NAME or --name")
+	}
+	return flagName, nil
 }
 
 func (k resource[T]) createCmd(ctx context.Context, c *cli, args []string) error {
 	f := k.flags(c, "create", createArgs)
-	name := f.String("name", "", k.noun+" name (lowercase letters, digits and hyphens)")
+	name := k.nameFlag(f)
 	desc := f.String("description", "", k.noun+" description")
 	existOK := f.Bool("exist-ok", false, "succeed, showing the existing "+k.noun+", if the name is taken")
+	in := inputFlags(f.cmdFlags)
 	pos, err := f.parse(args, 0, 1)
 	if err != nil {
 		return err
 	}
-	switch {
-	case len(pos) == 1 && *name != "" && pos[0] != *name:
-		return usagef("name given twice: %q and --name %q", pos[0], *name)
-	case len(pos) == 1:
-		*name = pos[0]
-	case *name == "":
-		return usagef("--name is required")
+	body, err := in.read(c)
+	if err != nil {
+		return err
+	}
+	if body != nil && *name == "" && len(pos) == 0 {
+		if *name, err = body.str("name"); err != nil {
+			return err
+		}
+	}
+	if *name == "" && len(pos) == 0 {
+		return usagef("--name is required (or NAME, or \"name\" in the input)")
+	}
+	n, err := nameArg(pos, *name)
+	if err != nil {
+		return err
 	}
 	var opts []client.CreateOption
-	if flagSet(f.cmdFlags, "description") {
+	switch {
+	case flagSet(f.cmdFlags, "description"):
 		opts = append(opts, client.WithDescription(*desc))
+	case body != nil:
+		d, err := body.strPtr("description")
+		if err != nil {
+			return err
+		}
+		if d != nil {
+			opts = append(opts, client.WithDescription(*d))
+		}
 	}
 	if *existOK {
 		opts = append(opts, client.ExistOK())
 	}
 	return f.call(ctx, func(ctx context.Context, cl *client.Client) error {
-		v, err := k.create(cl, ctx, f.workspace(), *name, opts...)
+		v, err := k.create(cl, ctx, f.workspace(), n, opts...)
 		if err != nil {
 			return err
 		}
@@ -129,17 +165,18 @@ func (k resource[T]) createCmd(ctx context.Context, c *cli, args []string) error
 func (k resource[T]) listCmd(ctx context.Context, c *cli, args []string) error {
 	f := k.flags(c, "list", listArgs)
 	var lo client.ListOptions
-	filter := filterFlag{}
+	var filters filterFlag
 	f.IntVar(&lo.Page, "page", 0, "page number, from 1 (server default 1)")
 	f.IntVar(&lo.PageSize, "page-size", 0, k.group+" per page, 1-1000 (server default 100)")
 	f.StringVar(&lo.Sort, "sort", "", "created_at, -created_at (default), updated_at, -updated_at, name or -name")
-	f.Var(filter, "filter", "filter as FIELD=VALUE, e.g. name=ml-team or name[$like]=ml-% (repeatable)")
+	f.Var(&filters, "filter", `filter, sent to the server unchanged: name:"ml-team", name~"ml" AND created_at>="2025-01-01", {"name":{"$in":["a","b"]}}; `+
+		`or, repeatable, the bracket form FIELD=VALUE or FIELD[$OP]=VALUE`)
 	all := f.Bool("all-pages", false, "fetch every page (json and yaml then print a list of "+k.group+")")
 	if _, err := f.parse(args, 0, 0); err != nil {
 		return err
 	}
-	if len(filter) > 0 {
-		lo.Filter = filter
+	if err := filters.apply(&lo); err != nil {
+		return err
 	}
 	return f.call(ctx, func(ctx context.Context, cl *client.Client) error {
 		if *all {
@@ -150,14 +187,14 @@ func (k resource[T]) listCmd(ctx context.Context, c *cli, args []string) error {
 				}
 				items = append(items, v)
 			}
-			return render(c.stdout, f.output, items, func(w io.Writer) { k.table(w, items...) })
+			return render(c.stdout, f.output, items, func() *tabular { return k.table(items...) })
 		}
 		page, err := k.list(cl, ctx, f.workspace(), lo)
 		if err != nil {
 			return err
 		}
-		err = render(c.stdout, f.output, page, func(w io.Writer) { k.table(w, page.Data...) })
-		if p := page.Pagination; err == nil && f.output == "table" && p.TotalPages > 1 {
+		err = render(c.stdout, f.output, page, func() *tabular { return k.table(page.Data...) })
+		if p := page.Pagination; err == nil && f.format == "table" && p.TotalPages > 1 {
 			fmt.Fprintf(c.stderr, "page %d of %d (%d %s); see --page or --all-pages\n", p.Page, p.TotalPages, p.TotalResults, k.group)
 		}
 		return err
@@ -166,8 +203,13 @@ func (k resource[T]) listCmd(ctx context.Context, c *cli, args []string) error {
 
 func (k resource[T]) getCmd(ctx context.Context, c *cli, args []string) error {
 	f := k.flags(c, "get", "NAME")
+	name := k.nameFlag(f)
 	consistency := f.String("consistency", "", "read consistency: default, stale or linearizable")
-	pos, err := f.parse(args, 1, 1)
+	pos, err := f.parse(args, 0, 1)
+	if err != nil {
+		return err
+	}
+	n, err := nameArg(pos, *name)
 	if err != nil {
 		return err
 	}
@@ -176,7 +218,7 @@ func (k resource[T]) getCmd(ctx context.Context, c *cli, args []string) error {
 		opts = append(opts, client.WithConsistency(*consistency))
 	}
 	return f.call(ctx, func(ctx context.Context, cl *client.Client) error {
-		v, err := k.get(cl, ctx, f.workspace(), pos[0], opts...)
+		v, err := k.get(cl, ctx, f.workspace(), n, opts...)
 		if err != nil {
 			return err
 		}
@@ -186,9 +228,19 @@ func (k resource[T]) getCmd(ctx context.Context, c *cli, args []string) error {
 
 func (k resource[T]) updateCmd(ctx context.Context, c *cli, args []string) error {
 	f := k.flags(c, "update", updateArgs)
+	name := k.nameFlag(f)
 	desc := f.String("description", "", "new description")
 	clearDesc := f.Bool("clear-description", false, "remove the description")
-	pos, err := f.parse(args, 1, 1)
+	in := inputFlags(f.cmdFlags)
+	pos, err := f.parse(args, 0, 1)
+	if err != nil {
+		return err
+	}
+	n, err := nameArg(pos, *name)
+	if err != nil {
+		return err
+	}
+	body, err := in.read(c)
 	if err != nil {
 		return err
 	}
@@ -198,11 +250,24 @@ func (k resource[T]) updateCmd(ctx context.Context, c *cli, args []string) error
 		return usagef("--description and --clear-description exclude each other")
 	case set:
 		d = desc
-	case !*clearDesc:
-		return usagef("nothing to update: give --description TEXT or --clear-description")
+	case *clearDesc:
+	case body != nil:
+		if bn, err := body.str("name"); err != nil {
+			return err
+		} else if bn != "" && bn != n {
+			return usagef("the input renames %q to %q: names are immutable", n, bn)
+		}
+		if _, ok := body["description"]; !ok {
+			return usagef("nothing to update: the input has no \"description\"")
+		}
+		if d, err = body.strPtr("description"); err != nil {
+			return err
+		}
+	default:
+		return usagef("nothing to update: give --description TEXT, --clear-description, --input-file or --input-data")
 	}
 	return f.call(ctx, func(ctx context.Context, cl *client.Client) error {
-		v, err := k.update(cl, ctx, f.workspace(), pos[0], d)
+		v, err := k.update(cl, ctx, f.workspace(), n, d)
 		if err != nil {
 			return err
 		}
@@ -212,18 +277,35 @@ func (k resource[T]) updateCmd(ctx context.Context, c *cli, args []string) error
 
 func (k resource[T]) deleteCmd(ctx context.Context, c *cli, args []string) error {
 	f := k.flags(c, "delete", "NAME")
-	pos, err := f.parse(args, 1, 1)
+	name := k.nameFlag(f)
+	pos, err := f.parse(args, 0, 1)
+	if err != nil {
+		return err
+	}
+	n, err := nameArg(pos, *name)
 	if err != nil {
 		return err
 	}
 	return f.call(ctx, func(ctx context.Context, cl *client.Client) error {
-		dr, err := k.del(cl, ctx, f.workspace(), pos[0])
+		dr, err := k.del(cl, ctx, f.workspace(), n)
 		if err != nil {
 			return err
 		}
-		return render(c.stdout, f.output, dr, func(w io.Writer) {
-			row(w, "NAME", "MESSAGE", "DELETED_AT")
-			row(w, dr.ID, dr.Message, cellTime(dr.DeletedAt))
-		})
+		return printDeleted(c, f.output, dr)
 	})
+}
+
+// deletedMessage is what every format but json, yaml and raw prints
+// after a delete.
+const deletedMessage = "✓ Deleted successfully"
+
+// printDeleted shows the server's answer to a delete in json, yaml and
+// raw, and the platform CLI's message otherwise.
+func printDeleted(c *cli, o output, answer any) error {
+	switch o.format {
+	case "json", "yaml", "raw":
+		return render(c.stdout, o, answer, nil)
+	}
+	_, err := fmt.Fprintln(c.stdout, deletedMessage)
+	return err
 }

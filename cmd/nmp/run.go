@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,15 +24,22 @@ const (
 // cli is what every command gets: the output streams and the environment.
 type cli struct {
 	stdout, stderr io.Writer
+	stdin          io.Reader // --input-file -
 	getenv         func(string) string
+	// isTerminal reports whether stdout is a terminal: a table is then the
+	// default output format, JSON otherwise.
+	isTerminal bool
 }
 
 // globals are the flags every command accepts.
 type globals struct {
 	baseURL string
 	token   string
-	output  string
-	timeout time.Duration
+	getenv  func(string) string
+	output
+	columns    string
+	formatFlag string
+	timeout    time.Duration
 }
 
 // command is one "nmp <group> <verb>".
@@ -55,7 +63,17 @@ func groups() []group {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return runCLI(ctx, &cli{stdout: stdout, stderr: stderr, getenv: os.Getenv}, args)
+	return runCLI(ctx, &cli{stdout: stdout, stderr: stderr, stdin: os.Stdin, getenv: os.Getenv, isTerminal: isTerminal(os.Stdout)}, args)
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func runCLI(ctx context.Context, c *cli, args []string) int {
@@ -79,7 +97,7 @@ func runCLI(ctx context.Context, c *cli, args []string) int {
 	}
 	if verb == "" || verb == "help" || verb == "-h" || verb == "--help" {
 		c.printGroupUsage(c.stdout, g)
-		if verb == "" {
+		if verb == "" && !slices.ContainsFunc(rest, isHelpFlag) {
 			return exitUsage
 		}
 		return exitOK
@@ -98,7 +116,7 @@ func runCLI(ctx context.Context, c *cli, args []string) int {
 // and --workspace (and their values) that may come before them. Everything else is left in
 // order for the command's own parser.
 func splitCommand(args []string) (groupName, verb string, rest []string) {
-	valued := map[string]bool{"base-url": true, "token": true, "o": true, "output": true, "timeout": true, "workspace": true}
+	valued := globalValued()
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -129,6 +147,15 @@ func splitCommand(args []string) (groupName, verb string, rest []string) {
 	return groupName, verb, rest
 }
 
+func isHelpFlag(a string) bool { return a == "-h" || a == "--help" || a == "-help" }
+
+// globalValued are the flags that take a value and may come before the
+// command words.
+func globalValued() map[string]bool {
+	return map[string]bool{"base-url": true, "token": true, "o": true, "output": true, "f": true, "output-format": true,
+		"c": true, "output-columns": true, "timeout": true, "workspace": true}
+}
+
 func findGroup(name string) (group, bool) {
 	for _, g := range groups() {
 		if g.name == name {
@@ -143,9 +170,9 @@ func findGroup(name string) (group, bool) {
 	return group{}, false
 }
 
-// exit prints err, if any, and returns the exit status for it. Server
-// errors show the server's detail; validation errors show one line per
-// issue as "loc: msg".
+// exit prints err, if any, and returns the exit status for it. A server
+// error is printed with its kind first ("Not found: Workspace 'x' not
+// found"); a validation error shows one line per issue as "loc: msg".
 func (c *cli) exit(err error) int {
 	if err == nil {
 		return exitOK
@@ -158,20 +185,43 @@ func (c *cli) exit(err error) int {
 		fmt.Fprintf(c.stderr, "Error: %s\nRun 'nmp help' for usage.\n", ue.msg)
 		return exitUsage
 	}
+	kind := errorKind(err)
 	var se *client.StatusError
 	if errors.As(err, &se) {
 		if len(se.Issues) > 0 {
-			fmt.Fprintf(c.stderr, "Error: invalid request (%d):\n", se.StatusCode)
+			fmt.Fprintf(c.stderr, "%s (%d):\n", kind, se.StatusCode)
 			for _, is := range se.Issues {
 				fmt.Fprintf(c.stderr, "  %s\n", client.FormatIssue(is))
 			}
 			return exitError
 		}
-		fmt.Fprintf(c.stderr, "Error: %s\n", se.Detail)
+		fmt.Fprintf(c.stderr, "%s: %s\n", kind, se.Detail)
 		return exitError
 	}
-	fmt.Fprintf(c.stderr, "Error: %v\n", err)
+	fmt.Fprintf(c.stderr, "%s: %v\n", kind, err)
 	return exitError
+}
+
+// errorKind names the class of a failed call, as the platform CLI does.
+func errorKind(err error) string {
+	for _, k := range []struct {
+		class error
+		name  string
+	}{
+		{client.ErrNotFound, "Not found"},
+		{client.ErrConflict, "Conflict"},
+		{client.ErrForbidden, "Permission denied"},
+		{client.ErrUnauthorized, "Authentication failed"},
+		{client.ErrInvalid, "Invalid request"},
+		{client.ErrTooLarge, "Request too large"},
+		{client.ErrOutcomeUnknown, "Outcome unknown"},
+		{client.ErrUnavailable, "Service unavailable"},
+	} {
+		if errors.Is(err, k.class) {
+			return k.name
+		}
+	}
+	return "Error"
 }
 
 // cmdFlags is a command's flag set with the global flags registered.
@@ -179,6 +229,7 @@ type cmdFlags struct {
 	*flag.FlagSet
 	globals
 	usage string
+	cli   *cli
 }
 
 // flags returns the flag set of the command with the given usage line
@@ -186,15 +237,22 @@ type cmdFlags struct {
 func (c *cli) flags(usage string) *cmdFlags {
 	words := strings.Fields(usage)
 	name := strings.Join(words[:min(2, len(words))], " ")
-	f := &cmdFlags{FlagSet: newFlagSet(name, usage, c.stderr), usage: usage}
+	f := &cmdFlags{FlagSet: newFlagSet(name, usage, c.stderr), usage: usage, cli: c}
+	f.getenv = c.getenv
 	baseURL := c.getenv("NMP_BASE_URL")
 	if baseURL == "" {
 		baseURL = client.DefaultEndpoint
 	}
 	f.StringVar(&f.baseURL, "base-url", baseURL, "service URL; a comma-separated list for several nodes (NMP_BASE_URL)")
-	f.StringVar(&f.token, "token", c.getenv("NMP_TOKEN"), "bearer token (NMP_TOKEN)")
-	f.StringVar(&f.output, "output", "table", "output format: table, json or yaml")
-	f.StringVar(&f.output, "o", "table", "shorthand for --output")
+	f.StringVar(&f.token, "token", "", "bearer token (default: NMP_ACCESS_TOKEN, NEMO_WORKLOAD_TOKEN, NEMO_WORKLOAD_TOKEN_FILE, NMP_TOKEN)")
+	formatUsage := "output format: " + strings.Join(formats, ", ") + " (NMP_OUTPUT_FORMAT; default table on a terminal, json otherwise)"
+	f.StringVar(&f.formatFlag, "output-format", "", formatUsage)
+	f.StringVar(&f.formatFlag, "f", "", "shorthand for --output-format")
+	f.StringVar(&f.formatFlag, "output", "", "same as --output-format")
+	f.StringVar(&f.formatFlag, "o", "", "same as --output-format")
+	f.StringVar(&f.columns, "output-columns", "", "table, markdown and csv: the columns to show, comma-separated (e.g. name,id)")
+	f.StringVar(&f.columns, "c", "", "shorthand for --output-columns")
+	f.BoolVar(&f.noTruncate, "no-truncate", false, fmt.Sprintf("show table values longer than %d characters in full", maxCell))
 	f.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up on the call after this long")
 	return f
 }
@@ -209,10 +267,23 @@ func (f *cmdFlags) parse(args []string, minArgs, maxArgs int) ([]string, error) 
 		}
 		return nil, &usageError{msg: err.Error()}
 	}
-	switch f.output {
-	case "table", "json", "yaml":
-	default:
-		return nil, usagef("unknown output format %q: want table, json or yaml", f.output)
+	format := f.formatFlag
+	if format == "" {
+		format = strings.TrimSpace(f.getenv("NMP_OUTPUT_FORMAT"))
+	}
+	switch {
+	case format == "" && f.cli.isTerminal:
+		format = "table"
+	case format == "":
+		format = "json" // a table becomes JSON when stdout is not a terminal
+	}
+	format = strings.ToLower(format)
+	if !slices.Contains(formats, format) {
+		return nil, usagef("unknown output format %q: want one of %s", format, strings.Join(formats, ", "))
+	}
+	f.format = format
+	if f.columns != "" {
+		f.output.columns = strings.Split(f.columns, ",")
 	}
 	switch {
 	case len(pos) < minArgs:
@@ -232,7 +303,15 @@ func (g *globals) client() (*client.Client, error) {
 			cfg.Endpoints = append(cfg.Endpoints, ep)
 		}
 	}
-	cfg.Token = g.token
+	switch {
+	case g.token != "":
+		cfg.Token = g.token
+	default:
+		cfg.TokenSource = client.TokenSourceFromEnv(g.getenv)
+		if cfg.TokenSource == nil {
+			cfg.Token = strings.TrimSpace(g.getenv("NMP_TOKEN"))
+		}
+	}
 	cfg.UserAgent = "nmp/" + version
 	c, err := client.New(cfg)
 	if err != nil {
@@ -277,8 +356,12 @@ Commands:
 
 Global flags (accepted by every subcommand, before or after arguments):
   --base-url URL[,URL...]   service URL (NMP_BASE_URL, default http://localhost:8080)
-  --token TOKEN             bearer token (NMP_TOKEN)
-  -o, --output FORMAT       table (default), json or yaml
+  --token TOKEN             bearer token (NMP_ACCESS_TOKEN, then NEMO_WORKLOAD_TOKEN,
+                            NEMO_WORKLOAD_TOKEN_FILE, NMP_TOKEN)
+  -f, --output-format FMT   table, json, yaml, markdown, csv or raw (NMP_OUTPUT_FORMAT;
+                            default table on a terminal, json otherwise; -o is an alias)
+  -c, --output-columns COLS the table columns to show, e.g. name,id
+  --no-truncate             show table values over 50 characters in full
   --timeout DURATION        give up after this long (default 30s)
 
 Run 'nmp <command>' to list its subcommands and 'nmp <command> <subcommand> -h' for its flags.

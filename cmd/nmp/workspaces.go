@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"iter"
 
 	"github.com/wsd-dev/wsd/client"
@@ -45,15 +44,18 @@ func workspacesGroup() group {
 		aliases: []string{"workspace", "ws"},
 		short:   "Manage workspaces",
 		commands: append(workspaces().commands(),
-			command{"usage", "workspaces usage NAME", "count the entities of a workspace by type", workspacesUsage}),
+			command{"usage", "workspaces usage NAME", "count the entities of a workspace by type", workspacesUsage},
+			command{"members", "workspaces members list|create|update|delete --workspace W [--principal P] [--roles R]...",
+				"manage who holds which role in a workspace", membersCmd}),
 	}
 }
 
-func workspaceTable(w io.Writer, wss ...client.Workspace) {
-	row(w, "NAME", "ID", "DESCRIPTION", "CREATED_AT", "UPDATED_AT")
+func workspaceTable(wss ...client.Workspace) *tabular {
+	t := newTable("NAME", "ID", "DESCRIPTION", "CREATED_AT", "UPDATED_AT")
 	for _, ws := range wss {
-		row(w, ws.Name, ws.ID, cellDesc(ws.Description), cellTime(ws.CreatedAt), cellTime(ws.UpdatedAt))
+		t.add(ws.Name, ws.ID, cellDesc(ws.Description), cellTime(ws.CreatedAt), cellTime(ws.UpdatedAt))
 	}
+	return t
 }
 
 func workspacesUsage(ctx context.Context, c *cli, args []string) error {
@@ -67,12 +69,13 @@ func workspacesUsage(ctx context.Context, c *cli, args []string) error {
 		if err != nil {
 			return err
 		}
-		return render(c.stdout, f.output, u, func(w io.Writer) {
-			row(w, "ENTITY_TYPE", "COUNT")
-			for _, t := range sortedKeys(u.ByType) {
-				row(w, t, fmt.Sprint(u.ByType[t]))
+		return render(c.stdout, f.output, u, func() *tabular {
+			t := newTable("ENTITY_TYPE", "COUNT")
+			for _, typ := range sortedKeys(u.ByType) {
+				t.add(typ, fmt.Sprint(u.ByType[typ]))
 			}
-			row(w, "TOTAL", fmt.Sprint(u.Total))
+			t.add("TOTAL", fmt.Sprint(u.Total))
+			return t
 		})
 	})
 }

@@ -1,4 +1,4 @@
-package client_test
+package clientserver_test
 
 import (
 	"bytes"

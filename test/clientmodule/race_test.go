@@ -1,0 +1,5 @@
+//go:build race
+
+package clientmodule_test
+
+const raceEnabled = true
