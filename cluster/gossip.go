@@ -48,6 +48,9 @@ type memberState struct {
 // of every server seen, alive or not.
 type gossip struct {
 	ml *memberlist.Memberlist
+	// bg tracks the meta updates started from memberlist's callbacks
+	// (which must not block); shutdown waits for them.
+	bg sync.WaitGroup
 
 	mu      sync.Mutex
 	self    Meta
@@ -184,7 +187,11 @@ func (g *gossip) observe(n *memberlist.Node, alive bool) {
 
 func (g *gossip) leave(timeout time.Duration) error { return g.ml.Leave(timeout) }
 
-func (g *gossip) shutdown() error { return g.ml.Shutdown() }
+func (g *gossip) shutdown() error {
+	err := g.ml.Shutdown()
+	g.bg.Wait() // each is bounded by its UpdateNode timeout
+	return err
+}
 
 type gossipDelegate gossip
 

@@ -356,7 +356,11 @@ func (g *gossip) checkPeer(peer *memberlist.Node) error {
 	g.mu.Unlock()
 	if pin {
 		g.log.Info("joining cluster", "cluster_id", ours, "via", m.ID)
-		go func() { _ = g.ml.UpdateNode(2 * time.Second) }()
+		g.bg.Add(1)
+		go func() {
+			defer g.bg.Done()
+			_ = g.ml.UpdateNode(2 * time.Second)
+		}()
 	}
 	if m.ID == self || m.ClusterID == "" || ours == "" || m.ClusterID == ours {
 		if m.ClusterID == ours && ours != "" {
