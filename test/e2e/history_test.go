@@ -158,11 +158,30 @@ func doubleCreates(recs []opRecord, names []string, settle time.Duration) []stri
 				}
 			}
 			if !between {
-				out = append(out, fmt.Sprintf("%s created twice with no delete in between:\n  %v\n  %v", names[ws], a, b))
+				out = append(out, fmt.Sprintf("%s created twice with no delete in between:\n  %v (index %d, id %s)\n  %v (index %d, id %s)\n%s",
+					names[ws], a, a.index, a.id, b, b.index, b.id, writesAround(recs, ws, a.call-int64(settle), b.ret)))
 			}
 		}
 	}
 	return out
+}
+
+// writesAround lists the writes on ws called between from and to, so that
+// a finding shows what the checker weighed.
+func writesAround(recs []opRecord, ws int, from, to int64) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range recs {
+		if r.in.ws != ws || !r.in.kind.isWrite() || r.call < from || r.call > to {
+			continue
+		}
+		if n++; n > 40 {
+			b.WriteString("    ...\n")
+			break
+		}
+		fmt.Fprintf(&b, "    %v (index %d)\n", r, r.index)
+	}
+	return b.String()
 }
 
 // finalOp returns the write among cands that certainly took effect last:
