@@ -142,7 +142,8 @@ func (s *Server) forwardOnce(r *http.Request, body []byte, hops int, isWrite boo
 			c.CloseIdleConnections()
 		}
 		switch {
-		case r.Context().Err() != nil:
+		case r.Context().Err() != nil && !(sent.Load() && isWrite):
+			// Nothing was sent, or a read: the deadline says it all.
 			return nil, base, r.Context().Err()
 		case !sent.Load():
 			return nil, base, unreachableLeader("The leader at " + base + " could not be reached; retry shortly")

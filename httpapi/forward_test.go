@@ -226,6 +226,26 @@ func TestServer_adminProxyFailures(t *testing.T) {
 			t.Fatalf("got %s %v", r, r.header)
 		}
 	})
+	// The deadline passes while the leader holds the write: it may have
+	// acted, so the answer must not say that nothing happened.
+	t.Run("deadline passes after sending", func(t *testing.T) {
+		release := make(chan struct{})
+		defer close(release)
+		leader, got := captureLeader(t, func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-release:
+			case <-time.After(30 * time.Second):
+			}
+		})
+		hs, _ := newFakeServer(t, &fakeCluster{leader: leaderAt(leader.URL)})
+		r := doURL(t, hs.Client(), http.MethodPost, hs.URL+clusterTransferPath, nil, client.HeaderTimeout, "300ms")
+		if r.code != http.StatusServiceUnavailable || r.header.Get(client.HeaderErrorCode) != "outcome_unknown" || r.header.Get("Retry-After") != "" {
+			t.Fatalf("got %s %v", r, r.header)
+		}
+		if len(got()) != 1 {
+			t.Fatalf("leader got %d requests, want 1", len(got()))
+		}
+	})
 }
 
 func TestServer_readsOnFollower(t *testing.T) {

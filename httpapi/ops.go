@@ -271,7 +271,7 @@ func (s *Server) proxyStream(w http.ResponseWriter, r *http.Request) (err error)
 	resp, err := s.transport.RoundTrip(out)
 	if err != nil {
 		switch {
-		case r.Context().Err() != nil:
+		case !sent.Load() && r.Context().Err() != nil:
 			return r.Context().Err()
 		case !sent.Load():
 			return unreachableLeader("The leader at " + base + " could not be reached; retry shortly")
