@@ -294,7 +294,7 @@ func (r *faultRun) round(kind faultKind) {
 	r.roundTime += time.Since(begin)
 	r.faults[kind.class()]++
 
-	ops := buildHistory(recs, carried, start)
+	ops := buildHistory(recs, carried, start, r.cfg.settle)
 	name := fmt.Sprintf("round%02d-%s", r.rounds, kind)
 	res, err := checkLinearizable(m, ops, r.cfg.checkTimeout, vizPathFor(t.Name(), name))
 	if err != nil {
@@ -568,7 +568,7 @@ func TestFaults_checkerCatchesStaleRead(t *testing.T) {
 	}
 	stale := opRecord{lane: 1, in: wsInput{kind: opGet}, out: wsOutput{status: 200, hasDesc: true, desc: "v1"},
 		call: call, ret: ret, node: victim.id, detail: "consistency=stale, recorded as linearizable"}
-	res, err := checkLinearizable(m, buildHistory([]opRecord{create, update, stale}, nil, 0), 10*time.Second, vizPathFor(t.Name(), ""))
+	res, err := checkLinearizable(m, buildHistory([]opRecord{create, update, stale}, nil, 0, time.Second), 10*time.Second, vizPathFor(t.Name(), ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -583,7 +583,7 @@ func TestFaults_checkerCatchesStaleRead(t *testing.T) {
 	real := w.exec(hc, victim, wsInput{kind: opGet}, 2)
 	kept := w.all()[from:]
 	t.Logf("linearizable read on the partitioned %s: %s", victim.id, real.detail)
-	res, err = checkLinearizable(m, buildHistory(append([]opRecord{create, update}, kept...), nil, 0), 10*time.Second, vizPathFor(t.Name(), "real"))
+	res, err = checkLinearizable(m, buildHistory(append([]opRecord{create, update}, kept...), nil, 0, time.Second), 10*time.Second, vizPathFor(t.Name(), "real"))
 	if err != nil {
 		t.Fatal(err)
 	}

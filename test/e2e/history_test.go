@@ -82,15 +82,17 @@ func (r opRecord) toOperation() porcupine.Operation {
 // buildHistory returns the porcupine history of one round: the round's
 // records, plus carried, the writes of earlier rounds whose outcome is
 // unknown and that may still take effect (moved to start, so they may be
-// placed anywhere in this round; placing one at the end, where it is
-// unobservable, is always possible, so carrying one that had already
+// placed anywhere in this round up to the latest time they could take
+// effect, their call plus settle: the bound doubleCreates and lostWrites
+// use too, so that no check excuses what another one reports; the model
+// lets an unknown write also not apply, so carrying one that had already
 // taken effect before the round's initial state was read is harmless).
 //
 // An unknown create or update whose unique description a definite get of
 // this round observed took effect before that get returned; its return
 // time is tightened to that, which bounds the checker's search without
 // changing the verdict.
-func buildHistory(recs, carried []opRecord, start int64) []porcupine.Operation {
+func buildHistory(recs, carried []opRecord, start int64, settle time.Duration) []porcupine.Operation {
 	seen := map[[2]string]int64{} // (ws, desc) → earliest return of a get that saw it
 	for _, r := range recs {
 		if r.in.kind == opGet && !r.out.unknown && r.out.status == 200 && r.out.hasDesc {
@@ -104,6 +106,7 @@ func buildHistory(recs, carried []opRecord, start int64) []porcupine.Operation {
 	for _, r := range carried {
 		op := r.toOperation()
 		op.Call = start
+		op.Return = max(start, r.latestEffect(settle))
 		op.Metadata = "carried from an earlier round: " + fmt.Sprint(op.Metadata)
 		ops = append(ops, op)
 	}

@@ -162,7 +162,7 @@ func TestModel_check(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := testModel()
-			res, err := checkLinearizable(m, buildHistory(tc.hist, nil, 0), 10*time.Second, t.TempDir()+"/viz.html")
+			res, err := checkLinearizable(m, buildHistory(tc.hist, nil, 0, time.Second), 10*time.Second, t.TempDir()+"/viz.html")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -187,7 +187,7 @@ func TestModel_initialState(t *testing.T) {
 		hop(0, 2, 3, inDelete(1), outStatus(409)),
 		hop(0, 4, 5, inList(), outTotal(3)),
 	}
-	if res, _ := checkLinearizable(m, buildHistory(hist, nil, 0), 10*time.Second, t.TempDir()+"/viz.html"); res.result != porcupine.Ok {
+	if res, _ := checkLinearizable(m, buildHistory(hist, nil, 0, time.Second), 10*time.Second, t.TempDir()+"/viz.html"); res.result != porcupine.Ok {
 		t.Fatalf("check = %s, want Ok", res.result)
 	}
 }
@@ -209,9 +209,9 @@ func TestBuildHistory_carriedAndTightened(t *testing.T) {
 		hop(2, 2300, 2400, inGet(1), outDesc("early")),
 	}
 	m.init.ws[0] = wsState{exists: true, hasDesc: true, desc: "done"}
-	ops := buildHistory(recs, carried, 1000)
-	if len(ops) != 4 || ops[0].Call != 1000 || ops[0].Return != infinity {
-		t.Fatalf("carried op = %+v, want called at the round's start and returning at infinity", ops[0])
+	ops := buildHistory(recs, carried, 1000, 30*time.Second)
+	if len(ops) != 4 || ops[0].Call != 1000 || ops[0].Return != int64(30*time.Second) {
+		t.Fatalf("carried op = %+v, want called at the round's start and returning by its call plus settle", ops[0])
 	}
 	for _, op := range ops {
 		if in := op.Input.(wsInput); in.kind == opUpdate && op.Return != 2200 {
@@ -219,6 +219,41 @@ func TestBuildHistory_carriedAndTightened(t *testing.T) {
 		}
 	}
 	if res, _ := checkLinearizable(m, ops, 10*time.Second, t.TempDir()+"/viz.html"); res.result != porcupine.Ok {
+		t.Fatalf("check = %s, want Ok", res.result)
+	}
+}
+
+// A carried write of unknown outcome cannot take effect after its call
+// plus settle: the linearizability check must not use it to excuse what
+// doubleCreates reports (two creates of one name, both 201, with nothing
+// that could have deleted it in between).
+func TestBuildHistory_carriedWithinSettle(t *testing.T) {
+	m := testModel()
+	settle := 30 * time.Second
+	old := hop(0, 0, -1, inDelete(0), wsOutput{}) // unknown delete, long ago
+	start := int64(20 * time.Second)
+	carried := carryOver([]opRecord{old}, start, settle)
+	if len(carried) != 1 {
+		t.Fatalf("carried %v, want the old delete", carried)
+	}
+	late := int64(40 * time.Second) // past the delete's call plus settle
+	recs := []opRecord{
+		hop(1, late, late+10, inCreate(0, "x"), outStatus(201)),
+		hop(2, late+5, late+20, inCreate(0, "y"), outStatus(201)),
+	}
+	if got := doubleCreates(append([]opRecord{old}, recs...), m.names, settle); len(got) != 1 {
+		t.Fatalf("doubleCreates = %v, want one finding", got)
+	}
+	if res, _ := checkLinearizable(m, buildHistory(recs, carried, start, settle), 10*time.Second, t.TempDir()+"/viz.html"); res.result != porcupine.Illegal {
+		t.Fatalf("check = %s, want %s: the old delete excused a double create", res.result, porcupine.Illegal)
+	}
+	// Within settle, the delete may sit between them.
+	early := int64(25 * time.Second)
+	recs = []opRecord{
+		hop(1, early, early+10, inCreate(0, "x"), outStatus(201)),
+		hop(2, early+5, early+20, inCreate(0, "y"), outStatus(201)),
+	}
+	if res, _ := checkLinearizable(m, buildHistory(recs, carried, start, settle), 10*time.Second, t.TempDir()+"/viz.html"); res.result != porcupine.Ok {
 		t.Fatalf("check = %s, want Ok", res.result)
 	}
 }

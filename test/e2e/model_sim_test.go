@@ -63,7 +63,7 @@ func TestModel_checkScales(t *testing.T) {
 		t.Run(fmt.Sprintf("%d clients %d ops %d%% unknown", tc.clients, tc.n, tc.unknownPct), func(t *testing.T) {
 			m := &wsModel{names: []string{"a", "b", "c", "d", "e"}, refs: []string{"m0", "m1", "m2"}}
 			hist := simulate(uint64(tc.n+tc.unknownPct), tc.clients, tc.n, tc.unknownPct)
-			res, err := checkLinearizable(m, buildHistory(hist, nil, 0), 60*time.Second, t.TempDir()+"/viz.html")
+			res, err := checkLinearizable(m, buildHistory(hist, nil, 0, time.Second), 60*time.Second, t.TempDir()+"/viz.html")
 			if err != nil {
 				t.Fatal(err)
 			}
