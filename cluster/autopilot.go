@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -19,13 +20,18 @@ type pilot struct {
 
 	mu      sync.Mutex
 	missing map[raft.ServerID]time.Time // in the raft config, unknown to gossip since
-	state   *autopilot.State
+	// answered is when each server last answered this leader's stats
+	// call: a server that answers is not dead, whatever a stale gossip
+	// view says.
+	answered map[raft.ServerID]time.Time
+	state    *autopilot.State
 }
 
 func newPilot(n *Node) *pilot {
 	return &pilot{
-		n:       n,
-		missing: map[raft.ServerID]time.Time{},
+		n:        n,
+		missing:  map[raft.ServerID]time.Time{},
+		answered: map[raft.ServerID]time.Time{},
 	}
 }
 
@@ -47,16 +53,21 @@ func (p *pilot) NotifyState(s *autopilot.State) {
 
 // KnownServers reports every server gossip or the raft configuration
 // knows. A server counts as failed only once it has been dead, gone or
-// unknown for DeadServerTimeout; until then it is reported alive so that a
-// restart or a short partition never costs it its seat.
+// unknown for DeadServerTimeout and has not answered this leader's stats
+// call in that time either; until then it is reported alive so that a
+// restart, a short partition or a gossip view that has not healed yet
+// never costs it its seat.
 func (p *pilot) KnownServers() map[raft.ServerID]*autopilot.Server {
 	n := p.n
 	now := time.Now()
 	members := n.gossip.snapshot()
 	out := map[raft.ServerID]*autopilot.Server{}
 	_, leaderID := n.raft.LeaderWithID()
-	status := func(alive bool, since time.Time) autopilot.NodeStatus {
-		if alive || now.Sub(since) < n.cfg.DeadServerTimeout {
+	p.mu.Lock()
+	answered := maps.Clone(p.answered)
+	p.mu.Unlock()
+	status := func(id raft.ServerID, alive bool, since time.Time) autopilot.NodeStatus {
+		if alive || now.Sub(since) < n.cfg.DeadServerTimeout || now.Sub(answered[id]) < n.cfg.DeadServerTimeout {
 			return autopilot.NodeAlive
 		}
 		return autopilot.NodeFailed
@@ -65,7 +76,7 @@ func (p *pilot) KnownServers() map[raft.ServerID]*autopilot.Server {
 		sid := raft.ServerID(id)
 		out[sid] = &autopilot.Server{
 			ID: sid, Name: id, Address: raft.ServerAddress(m.meta.RaftAddr),
-			NodeStatus: status(m.alive, m.since), Version: m.meta.Version,
+			NodeStatus: status(sid, m.alive, m.since), Version: m.meta.Version,
 			Meta: map[string]string{"http": m.meta.HTTPAddr}, RaftVersion: raft.ProtocolVersionMax,
 			IsLeader: sid == leaderID, NodeType: autopilot.NodeVoter,
 		}
@@ -87,7 +98,7 @@ func (p *pilot) KnownServers() map[raft.ServerID]*autopilot.Server {
 			}
 			out[s.ID] = &autopilot.Server{
 				ID: s.ID, Name: string(s.ID), Address: s.Address,
-				NodeStatus: status(false, since), RaftVersion: raft.ProtocolVersionMax,
+				NodeStatus: status(s.ID, false, since), RaftVersion: raft.ProtocolVersionMax,
 				IsLeader: s.ID == leaderID, NodeType: autopilot.NodeVoter,
 			}
 		}
@@ -145,6 +156,12 @@ func (p *pilot) fetch(ctx context.Context, id raft.ServerID, s *autopilot.Server
 	if st.ID != string(id) {
 		return nil, fmt.Errorf("server at %s reports id %q, want %q", base, st.ID, id)
 	}
+	p.mu.Lock()
+	if p.answered == nil {
+		p.answered = map[raft.ServerID]time.Time{}
+	}
+	p.answered[id] = time.Now()
+	p.mu.Unlock()
 	// A peer's answer is input: a negative silence means never heard.
 	lc := time.Duration(st.LastContactNS)
 	if st.LastContactNS < 0 {

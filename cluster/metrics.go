@@ -10,7 +10,7 @@ type collector struct {
 	n *Node
 
 	state, leader, term, commit, applied, last, fsmIndex, contact,
-	leaderChanges, voters, healthy, tolerance, workspaces, refs *prometheus.Desc
+	leaderChanges, voters, healthy, tolerance, workspaces, refs, gossip *prometheus.Desc
 }
 
 // Collector returns a Prometheus collector of this node's raft, autopilot
@@ -35,12 +35,13 @@ func (n *Node) Collector() prometheus.Collector {
 		tolerance:     d("wsd_autopilot_failure_tolerance", "Voters that can fail without losing quorum, per autopilot on the leader."),
 		workspaces:    d("wsd_workspaces", "Workspaces in the state machine, built-ins included."),
 		refs:          d("wsd_entity_refs", "Entity references held in all workspaces."),
+		gossip:        d("wsd_gossip_members", "Other servers in this node's gossip table, by state: alive, failed (seen dead, reconnected every 5s) or left.", "state"),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.state, c.leader, c.term, c.commit, c.applied, c.last, c.fsmIndex, c.contact,
-		c.leaderChanges, c.voters, c.healthy, c.tolerance, c.workspaces, c.refs} {
+		c.leaderChanges, c.voters, c.healthy, c.tolerance, c.workspaces, c.refs, c.gossip} {
 		ch <- d
 	}
 	c.n.peerCount.describe(ch)
@@ -78,6 +79,23 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(c.leaderChanges, prometheus.CounterValue, float64(n.leaderChanges.Load()))
 	g(c.voters, float64(n.voters()))
+	if n.gossip != nil {
+		counts := map[string]float64{"alive": 0, "failed": 0, "left": 0}
+		for id, m := range n.gossip.snapshot() {
+			switch {
+			case id == n.cfg.NodeID:
+			case m.alive:
+				counts["alive"]++
+			case m.left:
+				counts["left"]++
+			default:
+				counts["failed"]++
+			}
+		}
+		for state, v := range counts {
+			g(c.gossip, v, state)
+		}
+	}
 	healthy, tol := 0.0, 0.0
 	if cur == raft.Leader && n.autopilot != nil {
 		if s := n.autopilot.GetState(); s != nil {

@@ -195,8 +195,9 @@ func Open(cfg Config, f *fsm.FSM) (*Node, error) {
 			return nil, err
 		}
 		n.gossip = g
-		n.wg.Add(1)
+		n.wg.Add(2)
 		go n.joinLoop(n.ctx)
+		go n.reconnectLoop(n.ctx)
 		if !meta.Bootstrapped && cfg.BootstrapExpect > 1 {
 			n.wg.Add(1)
 			go n.bootstrapLoop(n.ctx)

@@ -120,6 +120,9 @@ func (nw *netnsNet) addHost(id string) (ns, ip string) {
 	if err := ipCmd("netns", "add", ns); err != nil {
 		nw.t.Fatal(err)
 	}
+	// This cluster owns idx (it created the bridge), so a link of that
+	// name is a leftover of an earlier run that died before its teardown.
+	_ = ipCmd("link", "del", veth)
 	nw.mu.Lock()
 	nw.hosts = append(nw.hosts, nsHost{id: id, ns: ns, ip: ip})
 	nw.mu.Unlock()
