@@ -57,7 +57,7 @@
 // the service fetch the issuer's keys repeatedly (never more than one fetch
 // at a time).
 //
-// Who may import it: httpapi, cluster and cmd/wsd. It imports the standard
+// Who may import it: httpapi and cmd/wsd. It imports the standard
 // library, github.com/coreos/go-oidc/v3 and github.com/go-jose/go-jose/v4,
 // and no other wsd package.
 package auth

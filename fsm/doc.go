@@ -16,7 +16,8 @@
 //     they got, for IdempotencyWindow log entries and at most
 //     IdempotencyKeys of them; eviction depends on log indexes only, so
 //     every replica forgets the same keys at the same entry. Snapshots
-//     holding keys are format version 2; without keys, version 1 as before.
+//     holding keys are format version 3; without keys, version 1 or 2 as
+//     before, byte for byte.
 //   - Domain failures (not found, already exists, not empty, built-in,
 //     invalid) are returned as *Error values inside Result; a refused
 //     command changes nothing because every precondition is checked before

@@ -28,7 +28,7 @@ import (
 // In the log a keyed write is envelope version 2 (KeyedEnvelopeVersion),
 // used only when a key is present: a node that knows only envelope 1
 // refuses it instead of applying it twice. Snapshots holding keys are
-// format version 2; without keys they stay version 1, byte for byte.
+// format version 3; without keys they stay version 1 or 2, byte for byte.
 const (
 	// KeyedEnvelopeVersion is the envelope of a write carrying a key.
 	KeyedEnvelopeVersion = 2

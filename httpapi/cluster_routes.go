@@ -41,8 +41,8 @@ const (
 // PlatformAdmin on the system workspace, decided by the node that carries
 // the call out (the leader, or the leaving node) against a state at a
 // fresh read index; every admin call is logged with its principal and
-// remote address. The read index route stays open: followers call it
-// without credentials of their own until the peer service replaces it.
+// remote address. Node-to-node calls (read index, stats, leave, apply)
+// are not here: they go to the HMAC-signed peer service (cluster/peer_*.go).
 func (s *Server) clusterRoutes(r *mux.Router) {
 	s.route(r, clusterStatusPath, get(s.clusterStatus))
 	s.route(r, clusterMembersPath, get(s.clusterMembers))

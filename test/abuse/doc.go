@@ -20,7 +20,7 @@
 // run's sequence of requests.
 //
 // The cluster admin endpoints that change the cluster (leave, remove a
-// member, restore) are not sent: they are not authenticated yet (their
-// protection is another issue's work) and would stop the node or replace
-// its state by design.
+// member, restore) are not sent: they need PlatformAdmin when auth is on,
+// and with auth off (as here) they would stop the node or replace its
+// state by design.
 package abuse
