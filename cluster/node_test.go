@@ -3,7 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
-	"net"
+	"github.com/wsd-dev/wsd/internal/testserver"
 	"strconv"
 	"testing"
 	"time"
@@ -31,12 +31,7 @@ func TestMain(m *testing.M) {
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	return testserver.FreeAddr(t)
 }
 
 func openNode(t *testing.T, dir, raftAddr string) *Node {
